@@ -1,0 +1,338 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+)
+
+// Precision is the unit of line-protocol timestamps.
+type Precision int64
+
+// The precisions InfluxDB 1.x accepts in its precision parameter. The value
+// of each is its length in nanoseconds.
+const (
+	Nanosecond  Precision = 1
+	Microsecond Precision = 1e3
+	Millisecond Precision = 1e6
+	Second      Precision = 1e9
+	Minute      Precision = 60e9
+	Hour        Precision = 3600e9
+)
+
+// ParsePrecision parses an InfluxDB precision parameter: "ns" (also "n" and
+// ""), "us" ("u", "µs"), "ms", "s", "m" or "h".
+func ParsePrecision(s string) (Precision, error) {
+	switch s {
+	case "", "n", "ns":
+		return Nanosecond, nil
+	case "u", "us", "µs", "µ":
+		return Microsecond, nil
+	case "ms":
+		return Millisecond, nil
+	case "s":
+		return Second, nil
+	case "m":
+		return Minute, nil
+	case "h":
+		return Hour, nil
+	}
+	return 0, fmt.Errorf("invalid precision %q: want one of ns, us, ms, s, m, h", s)
+}
+
+// String returns the precision's short name.
+func (p Precision) String() string {
+	switch p {
+	case Nanosecond:
+		return "ns"
+	case Microsecond:
+		return "us"
+	case Millisecond:
+		return "ms"
+	case Second:
+		return "s"
+	case Minute:
+		return "m"
+	case Hour:
+		return "h"
+	}
+	return strconv.FormatInt(int64(p), 10) + "ns"
+}
+
+// DefaultMaxLineBytes is the default longest line ParseLines accepts.
+const DefaultMaxLineBytes = 1 << 20
+
+// ParseOptions tune [ParseLines]. The zero value is usable.
+type ParseOptions struct {
+	// Precision of the timestamps. The default is Nanosecond.
+	Precision Precision
+	// Now is the time in nanoseconds given to lines without a timestamp,
+	// truncated to the precision. The default is time.Now().
+	Now int64
+	// MaxLineBytes is the longest line accepted. The default is
+	// DefaultMaxLineBytes (1 MiB).
+	MaxLineBytes int
+}
+
+// LineError reports a bad line of a line-protocol batch. Line and Column are
+// 1-based; Column is a byte column and 0 when the error concerns the whole
+// line.
+type LineError struct {
+	Line   int
+	Column int
+	Msg    string
+	// Text is the start of the offending line (at most 64 bytes), for
+	// messages shown to people.
+	Text string
+}
+
+func (e *LineError) Error() string {
+	var b strings.Builder
+	b.WriteString("line ")
+	b.WriteString(strconv.Itoa(e.Line))
+	if e.Column > 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.Column))
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Text != "" {
+		b.WriteString(" (in ")
+		b.WriteString(strconv.Quote(e.Text))
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// ParseLines decodes a batch of line protocol. Either every line is valid and
+// all points are returned in input order, or none is returned and the error
+// is a *LineError naming the first bad line. Empty lines and comment lines
+// (starting with #) are skipped. Tags are sorted; a repeated tag or field key
+// keeps its last value.
+func ParseLines(data []byte, opts ParseOptions) ([]Point, error) {
+	prec := opts.Precision
+	if prec == 0 {
+		prec = Nanosecond
+	}
+	now := opts.Now
+	if now == 0 {
+		now = time.Now().UnixNano()
+	}
+	now -= now % int64(prec)
+	maxLine := opts.MaxLineBytes
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	if err := checkLineLengths(data, maxLine); err != nil {
+		return nil, err
+	}
+
+	dec := lineprotocol.NewDecoderWithBytes(data)
+	var points []Point
+	for dec.Next() {
+		p, err := decodePoint(dec, prec, now)
+		if err != nil {
+			return nil, lineError(data, err, len(points))
+		}
+		points = append(points, p)
+	}
+	if err := dec.Err(); err != nil {
+		return nil, lineError(data, err, len(points))
+	}
+	return points, nil
+}
+
+func decodePoint(dec *lineprotocol.Decoder, prec Precision, now int64) (Point, error) {
+	var p Point
+	m, err := dec.Measurement()
+	if err != nil {
+		return p, err
+	}
+	p.Measurement = string(m)
+	for {
+		k, v, err := dec.NextTag()
+		if err != nil {
+			return p, err
+		}
+		if k == nil {
+			break
+		}
+		if string(k) == "time" {
+			return p, fmt.Errorf("invalid tag key %q: \"time\" is reserved", k)
+		}
+		if len(v) == 0 {
+			return p, fmt.Errorf("tag %q has an empty value", k)
+		}
+		p.Tags = append(p.Tags, Tag{Key: string(k), Value: string(v)})
+	}
+	p.Tags.Sort()
+	for {
+		k, v, err := dec.NextField()
+		if err != nil {
+			return p, err
+		}
+		if k == nil {
+			break
+		}
+		if string(k) == "time" {
+			return p, fmt.Errorf("invalid field key %q: \"time\" is reserved", k)
+		}
+		var fv FieldValue
+		switch v.Kind() {
+		case lineprotocol.Float:
+			f := v.FloatV()
+			if math.IsInf(f, 0) || math.IsNaN(f) {
+				return p, fmt.Errorf("field %q: %v is not a valid float", k, f)
+			}
+			fv = Float(f)
+		case lineprotocol.Int:
+			fv = Int(v.IntV())
+		case lineprotocol.Uint:
+			fv = Uint(v.UintV())
+		case lineprotocol.String:
+			fv = String(v.StringV())
+		case lineprotocol.Bool:
+			fv = Bool(v.BoolV())
+		default:
+			return p, fmt.Errorf("field %q has an unknown value kind %v", k, v.Kind())
+		}
+		p.Fields = setField(p.Fields, string(k), fv)
+	}
+	tb, err := dec.TimeBytes()
+	if err != nil {
+		return p, err
+	}
+	if tb == nil {
+		p.Time = now
+		return p, nil
+	}
+	ts, err := strconv.ParseInt(string(tb), 10, 64)
+	if err != nil {
+		return p, fmt.Errorf("invalid timestamp %q", tb)
+	}
+	ns := ts * int64(prec)
+	if prec != Nanosecond && ns/int64(prec) != ts {
+		return p, fmt.Errorf("timestamp %d%s is out of range", ts, prec)
+	}
+	p.Time = ns
+	return p, nil
+}
+
+func setField(fs []Field, k string, v FieldValue) []Field {
+	for i := range fs {
+		if fs[i].Key == k {
+			fs[i].Value = v
+			return fs
+		}
+	}
+	return append(fs, Field{Key: k, Value: v})
+}
+
+// checkLineLengths rejects a batch with a line longer than max before any
+// decoding, so a huge line costs one pass and no allocation.
+func checkLineLengths(data []byte, max int) error {
+	line, start := 1, 0
+	for i := 0; i <= len(data); i++ {
+		if i < len(data) && data[i] != '\n' {
+			continue
+		}
+		if n := i - start; n > max {
+			return &LineError{Line: line, Msg: fmt.Sprintf("line is %d bytes long, longer than the limit of %d", n, max), Text: clip(data[start:i])}
+		}
+		line++
+		start = i + 1
+	}
+	return nil
+}
+
+// lineError turns a decoding error of the entry with index entry into a
+// *LineError with the line's text. Syntax errors carry the decoder's line and
+// column; for errors found in a syntactically valid entry the line is that of
+// the entry-th line that is neither blank nor a comment.
+func lineError(data []byte, err error, entry int) error {
+	le := &LineError{Msg: err.Error()}
+	var de *lineprotocol.DecodeError
+	if errors.As(err, &de) {
+		le.Line, le.Column, le.Msg = int(de.Line), de.Column, de.Err.Error()
+	} else {
+		le.Line = entryLine(data, entry)
+	}
+	le.Text = clip(lineAt(data, le.Line))
+	return le
+}
+
+func entryLine(data []byte, entry int) int {
+	line := 1
+	for len(data) > 0 {
+		j := indexByte(data, '\n')
+		cur := data
+		if j >= 0 {
+			cur, data = data[:j], data[j+1:]
+		} else {
+			data = nil
+		}
+		t := strings.TrimLeft(string(cur), " \t\r")
+		if t != "" && t[0] != '#' {
+			if entry == 0 {
+				return line
+			}
+			entry--
+		}
+		line++
+	}
+	return line
+}
+
+func lineAt(data []byte, n int) []byte {
+	for i := 1; i < n; i++ {
+		j := indexByte(data, '\n')
+		if j < 0 {
+			return nil
+		}
+		data = data[j+1:]
+	}
+	if j := indexByte(data, '\n'); j >= 0 {
+		data = data[:j]
+	}
+	return data
+}
+
+func indexByte(b []byte, c byte) int {
+	for i := range b {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func clip(b []byte) string {
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	return strings.TrimRight(string(b), "\r")
+}
+
+// AppendLine appends p as one line of line protocol (with a trailing
+// newline) in nanosecond precision.
+func AppendLine(dst []byte, p *Point) []byte {
+	dst = AppendSeriesKey(dst, p.Measurement, p.Tags)
+	for i, f := range p.Fields {
+		if i == 0 {
+			dst = append(dst, ' ')
+		} else {
+			dst = append(dst, ',')
+		}
+		dst = appendEscaped(dst, f.Key, fieldKeyEscapes)
+		dst = append(dst, '=')
+		dst = appendFieldValue(dst, f.Value)
+	}
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, p.Time, 10)
+	return append(dst, '\n')
+}
