@@ -1,0 +1,585 @@
+package rulelang
+
+import (
+	"strconv"
+)
+
+// maxNesting bounds the nesting of parentheses and unary operators, so that
+// hostile input cannot exhaust the stack.
+const maxNesting = 1000
+
+// ParseFile parses the source of one rules file. filename is used only in
+// positions. The returned File is never nil; when the source has syntax
+// errors it holds the statements that parsed, and the error is an
+// [ErrorList] with every syntax error, sorted by position.
+func ParseFile(filename string, src []byte) (*File, error) {
+	p := &parser{names: make(map[string]string)}
+	p.file = &File{Name: filename}
+	p.file.lines.filename = filename
+	p.diags.lines = &p.file.lines
+	p.sc.init(&p.file.lines, src, &p.diags, true)
+	p.next()
+	p.parseFile()
+	p.diags.list.Sort()
+	return p.file, p.diags.list.Err()
+}
+
+// bailout is panicked to abandon the statement being parsed after a syntax
+// error; the statement loop recovers and resynchronises.
+type bailout struct{}
+
+type parser struct {
+	sc    scanner
+	file  *File
+	diags diagnostics
+	names map[string]string // interned identifiers
+	depth int               // current expression nesting
+	prev  Token             // the token before the current one
+
+	// Slabs for the most frequent nodes, to allocate them in bulk.
+	idents slab[Ident]
+	lits   slab[BasicLit]
+	args   slab[Arg]
+	sels   slab[SelectorExpr]
+	bins   slab[BinaryExpr]
+}
+
+// slab hands out pointers into large chunks, to cut allocations per node.
+type slab[T any] struct{ buf []T }
+
+func (s *slab[T]) new() *T {
+	if len(s.buf) == 0 {
+		s.buf = make([]T, 256)
+	}
+	x := &s.buf[0]
+	s.buf = s.buf[1:]
+	return x
+}
+
+// next advances to the next token, collecting comments on the way.
+func (p *parser) next() {
+	p.prev = p.sc.tok
+	p.sc.next()
+	for p.sc.tok == COMMENT {
+		p.file.Comments = append(p.file.Comments, &Comment{Slash: p.sc.pos, Text: string(p.sc.lit)})
+		p.sc.next()
+	}
+}
+
+func (p *parser) tok() Token { return p.sc.tok }
+func (p *parser) pos() Pos   { return p.sc.pos }
+
+// errorf records a syntax error at pos. Only the first error of a line is
+// kept: later ones on the same line are usually consequences of it.
+func (p *parser) errorf(pos Pos, format string, args ...any) {
+	if n := len(p.diags.list); n > 0 {
+		if p.diags.list[n-1].Pos.Line == p.file.lines.position(pos).Line {
+			return
+		}
+	}
+	p.diags.errorf(pos, format, args...)
+}
+
+// fail records a syntax error and abandons the current statement.
+func (p *parser) fail(pos Pos, format string, args ...any) {
+	p.errorf(pos, format, args...)
+	panic(bailout{})
+}
+
+// failExpected reports that the current token is not what was expected.
+func (p *parser) failExpected(what string) {
+	p.fail(p.pos(), msgExpected, what, p.describe())
+}
+
+// describe names the current token for error messages.
+func (p *parser) describe() string {
+	switch t := p.tok(); {
+	case t == EOF:
+		return "end of file"
+	case t == IDENT:
+		return "identifier " + string(p.sc.lit)
+	case t == NUMBER:
+		return "number " + string(p.sc.lit)
+	case t == STRING:
+		return "string " + StringValue(string(p.sc.lit)).String()
+	case t == ILLEGAL:
+		return "invalid token"
+	case t.IsKeyword():
+		return "keyword " + string(p.sc.lit)
+	default:
+		return "'" + t.String() + "'"
+	}
+}
+
+// expect consumes a token of kind t, or fails naming what.
+func (p *parser) expect(t Token, what string) Pos {
+	pos := p.pos()
+	if p.tok() != t {
+		p.failExpected(what)
+	}
+	p.next()
+	return pos
+}
+
+func (p *parser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	p.names[s] = s
+	return s
+}
+
+// ident parses an identifier.
+func (p *parser) ident(what string) *Ident {
+	if p.tok() != IDENT {
+		p.failExpected(what)
+	}
+	return p.takeIdent()
+}
+
+// fieldName parses a field name: an identifier or a keyword, since fields
+// may be named like keywords (type, not, ...).
+func (p *parser) fieldName(what string) *Ident {
+	if p.tok() != IDENT && !p.tok().IsKeyword() {
+		p.failExpected(what)
+	}
+	return p.takeIdent()
+}
+
+func (p *parser) takeIdent() *Ident {
+	id := p.idents.new()
+	id.NamePos = p.pos()
+	id.Name = p.intern(p.sc.lit)
+	p.next()
+	return id
+}
+
+// atStmtStart reports whether the current token can begin a statement, for
+// resynchronisation after an error: the keywords type, rule and retract
+// (unless used as a field name after "."), or an identifier in column 1.
+func (p *parser) atStmtStart() bool {
+	switch p.tok() {
+	case EOF:
+		return true
+	case TYPE, RULE, RETRACT:
+		return p.prev != PERIOD
+	case IDENT:
+		off := int(p.pos()) - 1
+		return off == 0 || p.sc.src[off-1] == '\n'
+	}
+	return false
+}
+
+func (p *parser) parseFile() {
+	for p.tok() != EOF {
+		if s := p.parseStmt(); s != nil {
+			p.file.Stmts = append(p.file.Stmts, s)
+		}
+	}
+}
+
+// parseStmt parses one statement. After a syntax error it skips to the next
+// statement start and returns nil.
+func (p *parser) parseStmt() (s Stmt) {
+	start := p.pos()
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(bailout); !ok {
+				panic(r)
+			}
+			s = nil
+			p.depth = 0
+			if p.pos() == start && p.tok() != EOF {
+				p.next()
+			}
+			for !p.atStmtStart() {
+				p.next()
+			}
+		}
+	}()
+	switch p.tok() {
+	case TYPE:
+		return p.parseTypeDecl()
+	case RULE:
+		return p.parseRule()
+	case RETRACT:
+		return p.parseRetract()
+	case IDENT:
+		return p.parseFact()
+	}
+	p.failExpected(msgWantStatement)
+	return nil
+}
+
+// parseTypeDecl parses "type Name : <field: type, ...>".
+func (p *parser) parseTypeDecl() *TypeDecl {
+	d := &TypeDecl{Type: p.pos()}
+	p.next()
+	d.Name = p.ident("type name")
+	p.expect(COLON, "':' after the type name")
+	p.expect(LSS, "'<' before the fields")
+	for p.tok() != GTR {
+		f := &FieldDecl{}
+		if p.tok() == HASH {
+			f.Hash = p.pos()
+			p.next()
+		}
+		f.Name = p.fieldName("field name")
+		p.expect(COLON, "':' after the field name")
+		f.Type = p.ident("field type (string, number or bool)")
+		d.Fields = append(d.Fields, f)
+		if p.tok() != COMMA {
+			break
+		}
+		p.next()
+	}
+	if p.tok() != GTR {
+		p.failExpected("',' or '>'")
+	}
+	d.Rangle = p.pos()
+	p.next()
+	return d
+}
+
+// parseFact parses "Type(field: value, ...)".
+func (p *parser) parseFact() *FactStmt {
+	s := &FactStmt{Type: p.takeIdent()}
+	s.Lparen, s.Args, s.Rparen = p.parseArgs()
+	return s
+}
+
+// parseRetract parses "retract Type(key: value)".
+func (p *parser) parseRetract() *RetractStmt {
+	s := &RetractStmt{Retract: p.pos()}
+	p.next()
+	s.Type = p.ident("type name after retract")
+	s.Lparen, s.Args, s.Rparen = p.parseArgs()
+	return s
+}
+
+// parseArgs parses "(name: value, ...)".
+func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
+	lparen = p.expect(LPAREN, "'(' after the type name")
+	for p.tok() != RPAREN {
+		if p.tok() != IDENT && !p.tok().IsKeyword() {
+			if p.tok() == EOF {
+				p.failExpected("')'")
+			}
+			p.fail(p.pos(), msgPositionalArg)
+		}
+		a := p.args.new()
+		a.Name = p.takeIdent()
+		if p.tok() != COLON {
+			p.fail(a.Name.Pos(), msgPositionalArg)
+		}
+		p.next()
+		a.Value = p.parseExpr()
+		args = append(args, a)
+		if p.tok() != COMMA {
+			break
+		}
+		p.next()
+	}
+	if p.tok() != RPAREN {
+		p.failExpected("',' or ')'")
+	}
+	rparen = p.pos()
+	p.next()
+	return lparen, args, rparen
+}
+
+// parseRule parses
+//
+//	rule name : {block} / {block} ... [/ condition] ==> action, ...
+func (p *parser) parseRule() *RuleDecl {
+	r := &RuleDecl{Rule: p.pos()}
+	p.next()
+	r.Name = p.ident("rule name")
+	p.expect(COLON, "':' after the rule name")
+	if p.tok() != LBRACE {
+		p.failExpected("'{' to start the first pattern block")
+	}
+	r.Blocks = append(r.Blocks, p.parseBlock())
+	for p.tok() == QUO {
+		p.next()
+		if p.tok() == LBRACE {
+			r.Blocks = append(r.Blocks, p.parseBlock())
+			continue
+		}
+		if p.tok() == ARROW {
+			p.failExpected("a pattern block or a condition after '/'")
+		}
+		r.Cond = p.parseExpr()
+		break
+	}
+	if p.tok() != ARROW {
+		if r.Cond == nil {
+			p.failExpected("'/' or '==>'")
+		}
+		p.failExpected("'==>' before the actions")
+	}
+	r.Arrow = p.pos()
+	p.next()
+	for {
+		if p.tok() != IDENT {
+			p.failExpected("action")
+		}
+		name := p.takeIdent()
+		if p.tok() != LPAREN {
+			p.failExpected("'(' after the action name")
+		}
+		r.Actions = append(r.Actions, p.parseCall(name))
+		if p.tok() != COMMA {
+			break
+		}
+		p.next()
+	}
+	return r
+}
+
+// parseBlock parses "{binding, ...}".
+func (p *parser) parseBlock() *Block {
+	b := &Block{Lbrace: p.pos()}
+	p.next()
+	if p.tok() == RBRACE {
+		p.fail(p.pos(), msgEmptyBlock)
+	}
+	for {
+		bd := &Binding{Name: p.ident("variable name")}
+		p.expect(COLON, "':' after the variable name")
+		name := p.ident("type name or aggregate function")
+		if p.tok() == LPAREN {
+			// Aggregate functions are written in any letter case; the
+			// tree holds the canonical upper case name.
+			if f, ok := aggFuncByName(name.Name); ok {
+				name.Name = f.String()
+			}
+			bd.Agg = p.parseCall(name)
+		} else {
+			bd.Type = name
+		}
+		b.Bindings = append(b.Bindings, bd)
+		if p.tok() != COMMA {
+			break
+		}
+		p.next()
+	}
+	if p.tok() != RBRACE {
+		p.failExpected("',' or '}'")
+	}
+	b.Rbrace = p.pos()
+	p.next()
+	return b
+}
+
+// parseCall parses "(args)" after the function name fun.
+func (p *parser) parseCall(fun *Ident) *CallExpr {
+	c := &CallExpr{Fun: fun, Lparen: p.pos()}
+	p.next()
+	for p.tok() != RPAREN {
+		c.Args = append(c.Args, p.parseExpr())
+		if p.tok() != COMMA {
+			break
+		}
+		p.next()
+	}
+	if p.tok() != RPAREN {
+		p.failExpected("',' or ')'")
+	}
+	c.Rparen = p.pos()
+	p.next()
+	return c
+}
+
+// Expressions, loosest first:
+//
+//	or   = and { OR and }
+//	and  = not { AND not }
+//	not  = NOT not | cmp
+//	cmp  = add [ ("==" | "!=" | "<" | "<=" | ">" | ">=") add ]
+//	add  = mul { ("+" | "-") mul }
+//	mul  = unary { ("*" | "/") unary }
+//	unary = "-" unary | primary
+//	primary = literal | name | name "." field | name "(" args ")" | "(" or ")"
+
+func (p *parser) parseExpr() Expr { return p.parseOr() }
+
+func (p *parser) binary(x Expr, op Token, opPos Pos, y Expr) *BinaryExpr {
+	b := p.bins.new()
+	b.X, b.OpPos, b.Op, b.Y = x, opPos, op, y
+	return b
+}
+
+func (p *parser) parseOr() Expr {
+	x := p.parseAnd()
+	for p.tok() == OR {
+		pos := p.pos()
+		p.next()
+		x = p.binary(x, OR, pos, p.parseAnd())
+	}
+	return x
+}
+
+func (p *parser) parseAnd() Expr {
+	x := p.parseNot()
+	for p.tok() == AND {
+		pos := p.pos()
+		p.next()
+		x = p.binary(x, AND, pos, p.parseNot())
+	}
+	return x
+}
+
+func (p *parser) parseNot() Expr {
+	if p.tok() != NOT {
+		return p.parseCmp()
+	}
+	pos := p.pos()
+	p.enter()
+	p.next()
+	x := &UnaryExpr{OpPos: pos, Op: NOT, X: p.parseNot()}
+	p.depth--
+	return x
+}
+
+func (p *parser) parseCmp() Expr {
+	x := p.parseAdd()
+	if p.tok().precedence() != precCmp {
+		return x
+	}
+	op, pos := p.tok(), p.pos()
+	p.next()
+	x = p.binary(x, op, pos, p.parseAdd())
+	if p.tok().precedence() == precCmp {
+		p.fail(p.pos(), msgChainedComparison)
+	}
+	return x
+}
+
+func (p *parser) parseAdd() Expr {
+	x := p.parseMul()
+	for p.tok() == ADD || p.tok() == SUB {
+		op, pos := p.tok(), p.pos()
+		p.next()
+		x = p.binary(x, op, pos, p.parseMul())
+	}
+	return x
+}
+
+func (p *parser) parseMul() Expr {
+	x := p.parseUnary()
+	for p.tok() == MUL || p.tok() == QUO {
+		op, pos := p.tok(), p.pos()
+		p.next()
+		x = p.binary(x, op, pos, p.parseUnary())
+	}
+	return x
+}
+
+func (p *parser) enter() {
+	p.depth++
+	if p.depth > maxNesting {
+		p.fail(p.pos(), msgNestedTooDeep)
+	}
+}
+
+func (p *parser) parseUnary() Expr {
+	if p.tok() != SUB {
+		return p.parsePrimary()
+	}
+	pos := p.pos()
+	p.next()
+	if p.tok() == NUMBER {
+		lit := p.parseNumber()
+		lit.ValuePos = pos
+		lit.Value.Num = -lit.Value.Num
+		return lit
+	}
+	p.enter()
+	x := &UnaryExpr{OpPos: pos, Op: SUB, X: p.parseUnary()}
+	p.depth--
+	return x
+}
+
+func (p *parser) parsePrimary() Expr {
+	switch p.tok() {
+	case IDENT:
+		id := p.takeIdent()
+		switch p.tok() {
+		case PERIOD:
+			p.next()
+			s := p.sels.new()
+			s.X = id
+			s.Sel = p.fieldName("field name after '.'")
+			return s
+		case LPAREN:
+			return p.parseCall(id)
+		}
+		return id
+	case NUMBER:
+		return p.parseNumber()
+	case STRING:
+		lit := p.lits.new()
+		lit.ValuePos = p.pos()
+		lit.ValueEnd = Pos(p.sc.end + 1)
+		lit.Value = Value{Type: TypeString, Str: string(p.sc.lit)}
+		p.next()
+		return lit
+	case TRUE, FALSE:
+		lit := p.lits.new()
+		lit.ValuePos = p.pos()
+		lit.ValueEnd = Pos(p.sc.end + 1)
+		lit.Value = Value{Type: TypeBool, Bool: p.tok() == TRUE}
+		p.next()
+		return lit
+	case LPAREN:
+		x := &ParenExpr{Lparen: p.pos()}
+		p.enter()
+		p.next()
+		x.X = p.parseOr()
+		p.depth--
+		if p.tok() != RPAREN {
+			p.failExpected("')'")
+		}
+		x.Rparen = p.pos()
+		p.next()
+		return x
+	}
+	p.failExpected("expression")
+	return nil
+}
+
+// parseNumber parses the current NUMBER token.
+func (p *parser) parseNumber() *BasicLit {
+	lit := p.lits.new()
+	lit.ValuePos = p.pos()
+	lit.ValueEnd = Pos(p.sc.end + 1)
+	lit.Value.Type = TypeNumber
+	b := p.sc.lit
+	if len(b) <= 15 && allDigits(b) {
+		// Fast path: exact in a float64.
+		var n int64
+		for _, c := range b {
+			n = n*10 + int64(c-'0')
+		}
+		lit.Value.Num = float64(n)
+	} else {
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			p.fail(p.pos(), msgNumberRange, string(b))
+		}
+		lit.Value.Num = f
+	}
+	p.next()
+	return lit
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,376 @@
+package rulelang
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// scanner turns source bytes into tokens. It records line starts in the
+// file's line table and reports lexical errors to diags; it never stops at an
+// error.
+type scanner struct {
+	src      []byte
+	lt       *lineTable
+	diags    *diagnostics
+	comments bool // return COMMENT tokens instead of skipping them
+
+	off int // reading offset
+
+	// The current token.
+	tok Token
+	pos Pos
+	end int    // offset just after the token
+	lit []byte // IDENT, NUMBER, COMMENT: raw text; STRING: decoded value
+	buf []byte // decoding buffer for strings with escapes
+}
+
+func (s *scanner) init(lt *lineTable, src []byte, diags *diagnostics, comments bool) {
+	s.src = src
+	s.lt = lt
+	s.diags = diags
+	s.comments = comments
+	s.off = 0
+	s.tok = ILLEGAL
+	lt.lines = append(lt.lines[:0], 0)
+	lt.size = len(src)
+	// Skip a byte order mark.
+	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
+		s.off = 3
+	}
+}
+
+func (s *scanner) errorf(off int, format string, args ...any) {
+	s.diags.errorf(Pos(off+1), format, args...)
+}
+
+func (s *scanner) newline(off int) {
+	// Lines are appended in order; a rescan never happens.
+	s.lt.lines = append(s.lt.lines, off+1)
+}
+
+func isLetter(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// next scans the next token into s.tok, s.pos, s.end and s.lit.
+func (s *scanner) next() {
+again:
+	// Skip white space.
+	for s.off < len(s.src) {
+		c := s.src[s.off]
+		if c == '\n' {
+			s.newline(s.off)
+		} else if c != ' ' && c != '\t' && c != '\r' {
+			break
+		}
+		s.off++
+	}
+	start := s.off
+	s.pos = Pos(start + 1)
+	s.lit = nil
+	if start >= len(s.src) {
+		s.tok = EOF
+		s.end = start
+		return
+	}
+	c := s.src[start]
+	s.off++
+	switch {
+	case isLetter(c):
+		s.scanIdentRest()
+		s.lit = s.src[start:s.off]
+		s.tok = keyword(s.lit)
+	case isDigit(c):
+		s.scanNumber(start)
+	case c >= utf8.RuneSelf:
+		r, size := utf8.DecodeRune(s.src[start:])
+		if unicode.IsLetter(r) {
+			s.off = start + size
+			s.scanIdentRest()
+			s.lit = s.src[start:s.off]
+			s.tok = IDENT
+		} else {
+			s.off = start + size
+			if r == utf8.RuneError && size == 1 {
+				s.errorf(start, msgInvalidUTF8)
+			} else {
+				s.errorf(start, msgIllegalChar, r)
+			}
+			s.tok = ILLEGAL
+		}
+	default:
+		s.tok = ILLEGAL
+		switch c {
+		case '"':
+			s.scanString(start)
+		case '(':
+			s.tok = LPAREN
+		case ')':
+			s.tok = RPAREN
+		case '{':
+			s.tok = LBRACE
+		case '}':
+			s.tok = RBRACE
+		case ',':
+			s.tok = COMMA
+		case ':':
+			s.tok = COLON
+		case '.':
+			s.tok = PERIOD
+		case '#':
+			s.tok = HASH
+		case '+':
+			s.tok = ADD
+		case '-':
+			s.tok = SUB
+		case '*':
+			s.tok = MUL
+		case '/':
+			if s.off < len(s.src) && (s.src[s.off] == '/' || s.src[s.off] == '*') {
+				if !s.scanComment(start) {
+					break
+				}
+				if !s.comments {
+					goto again
+				}
+				s.tok = COMMENT
+				s.lit = s.src[start:s.off]
+			} else {
+				s.tok = QUO
+			}
+		case '=':
+			if s.peek('=') {
+				s.off++
+				s.tok = EQL
+				if s.peek('>') {
+					s.off++
+					s.tok = ARROW
+				}
+			} else {
+				s.errorf(start, msgSingleEquals)
+			}
+		case '!':
+			if s.peek('=') {
+				s.off++
+				s.tok = NEQ
+			} else {
+				s.errorf(start, msgBang)
+			}
+		case '<':
+			s.tok = LSS
+			if s.peek('=') {
+				s.off++
+				s.tok = LEQ
+			}
+		case '>':
+			s.tok = GTR
+			if s.peek('=') {
+				s.off++
+				s.tok = GEQ
+			}
+		case '&':
+			if s.peek('&') {
+				s.off++
+				s.errorf(start, msgUseKeyword, "&&", "AND")
+			} else {
+				s.errorf(start, msgIllegalChar, rune(c))
+			}
+		case '|':
+			if s.peek('|') {
+				s.off++
+				s.errorf(start, msgUseKeyword, "||", "OR")
+			} else {
+				s.errorf(start, msgIllegalChar, rune(c))
+			}
+		case '\'':
+			s.errorf(start, msgSingleQuote)
+		default:
+			s.errorf(start, msgIllegalChar, rune(c))
+		}
+	}
+	s.end = s.off
+}
+
+func (s *scanner) peek(c byte) bool { return s.off < len(s.src) && s.src[s.off] == c }
+
+func (s *scanner) unicodeLetterAt(off int) bool {
+	r, _ := utf8.DecodeRune(s.src[off:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// scanIdentRest consumes the letters, digits and underscores after the first
+// character of an identifier.
+func (s *scanner) scanIdentRest() {
+	for s.off < len(s.src) {
+		c := s.src[s.off]
+		if isLetter(c) || isDigit(c) {
+			s.off++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(s.src[s.off:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				s.off += size
+				continue
+			}
+		}
+		return
+	}
+}
+
+// scanNumber scans digits [ "." digits ] [ ("e"|"E") ["+"|"-"] digits ].
+func (s *scanner) scanNumber(start int) {
+	s.tok = NUMBER
+	s.skipDigits()
+	if s.off+1 < len(s.src) && s.src[s.off] == '.' && isDigit(s.src[s.off+1]) {
+		s.off++
+		s.skipDigits()
+	}
+	if s.off < len(s.src) && (s.src[s.off] == 'e' || s.src[s.off] == 'E') {
+		s.off++
+		if s.off < len(s.src) && (s.src[s.off] == '+' || s.src[s.off] == '-') {
+			s.off++
+		}
+		if s.off >= len(s.src) || !isDigit(s.src[s.off]) {
+			s.errorf(start, msgExponentDigits)
+			s.tok = ILLEGAL
+		}
+		s.skipDigits()
+	}
+	if s.off < len(s.src) && (isLetter(s.src[s.off]) || s.src[s.off] == '.' && s.off+1 < len(s.src) && isDigit(s.src[s.off+1])) {
+		if s.tok == NUMBER {
+			s.errorf(s.off, msgBadNumberChar, rune(s.src[s.off]))
+			s.tok = ILLEGAL
+		}
+		for s.off < len(s.src) && (isLetter(s.src[s.off]) || isDigit(s.src[s.off]) || s.src[s.off] == '.') {
+			s.off++
+		}
+	}
+	s.lit = s.src[start:s.off]
+}
+
+func (s *scanner) skipDigits() {
+	for s.off < len(s.src) && isDigit(s.src[s.off]) {
+		s.off++
+	}
+}
+
+// scanString scans a double-quoted string whose opening quote is at start.
+// The decoded value goes to s.lit.
+func (s *scanner) scanString(start int) {
+	s.tok = STRING
+	valStart := s.off
+	escaped := false
+	for {
+		if s.off >= len(s.src) || s.src[s.off] == '\n' {
+			s.errorf(start, msgStringNotTerminated)
+			s.tok = ILLEGAL
+			return
+		}
+		c := s.src[s.off]
+		if c == '"' {
+			break
+		}
+		if c == '\\' {
+			escaped = true
+			s.off++
+			if s.off < len(s.src) && s.src[s.off] != '\n' {
+				s.off++
+			}
+			continue
+		}
+		s.off++
+	}
+	raw := s.src[valStart:s.off]
+	s.off++ // closing quote
+	if !escaped {
+		s.lit = raw
+		return
+	}
+	s.buf = s.buf[:0]
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			s.buf = append(s.buf, c)
+			continue
+		}
+		i++
+		if i >= len(raw) {
+			break
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			s.buf = append(s.buf, raw[i])
+		case 'n':
+			s.buf = append(s.buf, '\n')
+		case 't':
+			s.buf = append(s.buf, '\t')
+		case 'r':
+			s.buf = append(s.buf, '\r')
+		case 'u':
+			r, n := decodeHex4(raw[i+1:])
+			if n < 4 {
+				s.errorf(valStart+i-1, msgBadUnicodeEscape)
+				s.tok = ILLEGAL
+				i += n
+				continue
+			}
+			s.buf = utf8.AppendRune(s.buf, r)
+			i += 4
+		default:
+			s.errorf(valStart+i-1, msgUnknownEscape, string(raw[i-1:i+1]))
+			s.tok = ILLEGAL
+		}
+	}
+	s.lit = s.buf
+}
+
+// decodeHex4 decodes up to four hex digits. It returns the value and the
+// number of hex digits found.
+func decodeHex4(b []byte) (rune, int) {
+	var r rune
+	for i := 0; i < 4; i++ {
+		if i >= len(b) {
+			return r, i
+		}
+		c := b[i]
+		switch {
+		case '0' <= c && c <= '9':
+			r = r*16 + rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r*16 + rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r*16 + rune(c-'A'+10)
+		default:
+			return r, i
+		}
+	}
+	return r, 4
+}
+
+// scanComment scans a // or /* */ comment starting at start. It reports
+// false, after an error, for an unterminated block comment.
+func (s *scanner) scanComment(start int) bool {
+	if s.src[s.off] == '/' {
+		for s.off < len(s.src) && s.src[s.off] != '\n' {
+			s.off++
+		}
+		return true
+	}
+	s.off++ // '*'
+	for s.off < len(s.src) {
+		c := s.src[s.off]
+		if c == '\n' {
+			s.newline(s.off)
+		} else if c == '*' && s.off+1 < len(s.src) && s.src[s.off+1] == '/' {
+			s.off += 2
+			return true
+		}
+		s.off++
+	}
+	s.errorf(start, msgCommentNotTerminated)
+	s.tok = EOF
+	return false
+}
