@@ -241,7 +241,7 @@ func (s *scanner) scanNumber(start int) {
 	}
 	if s.off < len(s.src) && (isLetter(s.src[s.off]) || s.src[s.off] == '.' && s.off+1 < len(s.src) && isDigit(s.src[s.off+1])) {
 		if s.tok == NUMBER {
-			s.errorf(s.off, msgBadNumberChar, rune(s.src[s.off]))
+			s.errorf(start, msgBadNumberChar, rune(s.src[s.off]))
 			s.tok = ILLEGAL
 		}
 		for s.off < len(s.src) && (isLetter(s.src[s.off]) || isDigit(s.src[s.off]) || s.src[s.off] == '.') {
@@ -312,7 +312,7 @@ func (s *scanner) scanString(start int) {
 		case 'u':
 			r, n := decodeHex4(raw[i+1:])
 			if n < 4 {
-				s.errorf(valStart+i-1, msgBadUnicodeEscape)
+				s.errorf(start, msgBadUnicodeEscape)
 				s.tok = ILLEGAL
 				i += n
 				continue
@@ -320,7 +320,7 @@ func (s *scanner) scanString(start int) {
 			s.buf = utf8.AppendRune(s.buf, r)
 			i += 4
 		default:
-			s.errorf(valStart+i-1, msgUnknownEscape, string(raw[i-1:i+1]))
+			s.errorf(start, msgUnknownEscape, string(raw[i-1:i+1]))
 			s.tok = ILLEGAL
 		}
 	}

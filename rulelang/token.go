@@ -18,25 +18,25 @@ const (
 	NUMBER // 52000, 1.5, 2e-3
 	STRING // "abc"
 
-	LPAREN   // (
-	RPAREN   // )
-	LBRACE   // {
-	RBRACE   // }
-	COMMA    // ,
-	COLON    // :
-	PERIOD   // .
-	HASH     // #
-	ARROW    // ==>
-	ADD      // +
-	SUB      // -
-	MUL      // *
-	QUO      // / (division, and the separator of rule parts)
-	EQL      // ==
-	NEQ      // !=
-	LSS      // <
-	LEQ      // <=
-	GTR      // >
-	GEQ      // >=
+	LPAREN // (
+	RPAREN // )
+	LBRACE // {
+	RBRACE // }
+	COMMA  // ,
+	COLON  // :
+	PERIOD // .
+	HASH   // #
+	ARROW  // ==>
+	ADD    // +
+	SUB    // -
+	MUL    // *
+	QUO    // / (division, and the separator of rule parts)
+	EQL    // ==
+	NEQ    // !=
+	LSS    // <
+	LEQ    // <=
+	GTR    // >
+	GEQ    // >=
 	keywordBeg
 	TYPE    // type
 	RULE    // rule

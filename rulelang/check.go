@@ -1,0 +1,580 @@
+package rulelang
+
+import "fmt"
+
+// Check resolves and type-checks a parsed file and classifies the
+// conditions of its rules. It reports every problem it finds, not only the
+// first: the error is an [ErrorList] sorted by position, and the Program is
+// nil whenever the error is not.
+//
+// Types are visible in the whole file, whatever the order of declarations.
+func Check(f *File) (*Program, error) {
+	c := &checker{
+		file:  f,
+		prog:  &Program{File: f},
+		types: make(map[string]*TypeInfo),
+		rules: make(map[string]*Rule),
+	}
+	c.diags.lines = &f.lines
+	c.declareTypes()
+	for _, s := range f.Stmts {
+		switch s := s.(type) {
+		case *TypeDecl:
+			if t := c.types[s.Name.Name]; t != nil && t.At == s.Name.Pos() {
+				c.prog.Stmts = append(c.prog.Stmts, t)
+			}
+		case *FactStmt:
+			if fact := c.fact(s); fact != nil {
+				c.prog.Stmts = append(c.prog.Stmts, fact)
+			}
+		case *RetractStmt:
+			if r := c.retract(s); r != nil {
+				c.prog.Stmts = append(c.prog.Stmts, r)
+			}
+		case *RuleDecl:
+			if r := c.rule(s); r != nil {
+				c.prog.Stmts = append(c.prog.Stmts, r)
+			}
+		default:
+			panic("BUG: unknown statement type")
+		}
+	}
+	if len(c.diags.list) > 0 {
+		c.diags.list.Sort()
+		return nil, c.diags.list
+	}
+	return c.prog, nil
+}
+
+// Compile parses and checks src. Syntax errors stop it before checking, since
+// a statement that did not parse would make the checker report consequences
+// of it.
+func Compile(filename string, src []byte) (*Program, error) {
+	f, err := ParseFile(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return Check(f)
+}
+
+type checker struct {
+	file  *File
+	diags diagnostics
+	prog  *Program
+	types map[string]*TypeInfo
+	rules map[string]*Rule
+}
+
+func (c *checker) errorf(p Pos, format string, args ...any) {
+	c.diags.errorf(p, format, args...)
+}
+
+// lineCol formats p as line:col for messages pointing at an earlier
+// declaration in the same file.
+func (c *checker) lineCol(p Pos) string {
+	pos := c.file.Position(p)
+	return fmt.Sprintf("%d:%d", pos.Line, pos.Column)
+}
+
+// declareTypes declares every type of the file, in order.
+func (c *checker) declareTypes() {
+	for _, s := range c.file.Stmts {
+		d, ok := s.(*TypeDecl)
+		if !ok {
+			continue
+		}
+		if prev := c.types[d.Name.Name]; prev != nil {
+			c.errorf(d.Name.Pos(), msgDuplicateType, d.Name.Name, c.lineCol(prev.At))
+			continue
+		}
+		t := &TypeInfo{Name: d.Name.Name, At: d.Name.Pos(), Index: len(c.prog.Types), Key: -1}
+		hashKey := false
+		for _, fd := range d.Fields {
+			if t.FieldIndex(fd.Name.Name) >= 0 {
+				c.errorf(fd.Name.Pos(), msgDuplicateField, fd.Name.Name, t.Name)
+				continue
+			}
+			typ := typeByName(fd.Type.Name)
+			if typ == TypeInvalid {
+				c.errorf(fd.Type.Pos(), msgUnknownFieldType, fd.Type.Name)
+			}
+			if fd.Hash.IsValid() {
+				if hashKey {
+					c.errorf(fd.Hash, msgSeveralKeys, t.Name)
+				} else {
+					hashKey = true
+					t.Key = len(t.Fields)
+				}
+			}
+			t.Fields = append(t.Fields, Field{Name: fd.Name.Name, Type: typ, At: fd.Name.Pos()})
+		}
+		if !hashKey {
+			t.Key = t.FieldIndex("id")
+		}
+		c.types[t.Name] = t
+		c.prog.Types = append(c.prog.Types, t)
+	}
+}
+
+func (c *checker) lookupType(id *Ident) *TypeInfo {
+	t := c.types[id.Name]
+	if t == nil {
+		c.errorf(id.Pos(), msgUnknownType, id.Name)
+	}
+	return t
+}
+
+// literal returns the value of a literal argument of a fact or retract.
+func (c *checker) literal(t *TypeInfo, f int, a *Arg) (Value, bool) {
+	lit, ok := a.Value.(*BasicLit)
+	if !ok {
+		c.errorf(a.Value.Pos(), msgFactNotLiteral, a.Name.Name)
+		return Value{}, false
+	}
+	want := t.Fields[f].Type
+	if want != TypeInvalid && lit.Value.Type != want {
+		c.errorf(lit.Pos(), msgFieldTypeMistake, a.Name.Name, t.Name, want, lit.Value.Type)
+		return Value{}, false
+	}
+	return lit.Value, true
+}
+
+func (c *checker) fact(s *FactStmt) *Fact {
+	t := c.lookupType(s.Type)
+	if t == nil {
+		return nil
+	}
+	fact := &Fact{Type: t, Values: make([]Value, len(t.Fields)), At: s.Pos()}
+	ok := true
+	for _, a := range s.Args {
+		i := t.FieldIndex(a.Name.Name)
+		if i < 0 {
+			c.errorf(a.Name.Pos(), msgUnknownField, a.Name.Name, t.Name)
+			ok = false
+			continue
+		}
+		if fact.Values[i].Type != TypeInvalid {
+			c.errorf(a.Name.Pos(), msgFactDuplicateArg, a.Name.Name)
+			ok = false
+			continue
+		}
+		v, vok := c.literal(t, i, a)
+		if !vok {
+			ok = false
+			// Mark the field as given so that it is not reported missing.
+			v = Value{Type: TypeBool}
+		}
+		fact.Values[i] = v
+	}
+	for i, v := range fact.Values {
+		if v.Type == TypeInvalid {
+			c.errorf(s.Rparen, msgFactMissingField, t.Name, t.Fields[i].Name)
+			ok = false
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return fact
+}
+
+func (c *checker) retract(s *RetractStmt) *Retract {
+	t := c.lookupType(s.Type)
+	if t == nil {
+		return nil
+	}
+	if t.Key < 0 {
+		c.errorf(s.Type.Pos(), msgRetractNoKey, t.Name)
+		return nil
+	}
+	key := t.Fields[t.Key].Name
+	r := &Retract{Type: t, At: s.Pos()}
+	found, ok := false, true
+	for _, a := range s.Args {
+		if a.Name.Name != key {
+			c.errorf(a.Name.Pos(), msgRetractOnlyKey, t.Name, key, a.Name.Name)
+			ok = false
+			continue
+		}
+		if found {
+			c.errorf(a.Name.Pos(), msgFactDuplicateArg, a.Name.Name)
+			ok = false
+			continue
+		}
+		found = true
+		v, vok := c.literal(t, t.Key, a)
+		ok = ok && vok
+		r.Key = v
+	}
+	if !found {
+		c.errorf(s.Rparen, msgRetractNeedsKey, t.Name, key)
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	return r
+}
+
+// rule checks a rule declaration.
+func (c *checker) rule(d *RuleDecl) *Rule {
+	r := &Rule{Name: d.Name.Name, At: d.Name.Pos()}
+	if prev := c.rules[r.Name]; prev != nil {
+		c.errorf(d.Name.Pos(), msgDuplicateRule, r.Name, c.lineCol(prev.At))
+	} else {
+		c.rules[r.Name] = r
+	}
+	nerr := len(c.diags.list)
+
+	// Declare the variables.
+	var aggCalls []*CallExpr
+	for bi, bl := range d.Blocks {
+		for ei, bd := range bl.Bindings {
+			name := bd.Name.Name
+			if r.lookupVar(name) != nil || r.lookupAgg(name) != nil {
+				c.errorf(bd.Name.Pos(), msgDuplicateVariable, name, r.Name)
+				continue
+			}
+			if bd.Type != nil {
+				v := &Var{Name: name, At: bd.Name.Pos(), Index: len(r.Vars), Block: bi}
+				v.Type = c.lookupType(bd.Type)
+				r.Vars = append(r.Vars, v)
+				continue
+			}
+			switch {
+			case bi == 0 && ei == 0:
+				c.errorf(bd.Name.Pos(), msgMainNotPattern)
+			case bi != 0:
+				c.errorf(bd.Name.Pos(), msgAggOutsideFirstBlock, name)
+			}
+			r.Aggregates = append(r.Aggregates, &Aggregate{Name: name, At: bd.Name.Pos(), Index: len(r.Aggregates)})
+			aggCalls = append(aggCalls, bd.Agg)
+		}
+	}
+	if len(r.Aggregates) > 0 {
+		r.Kind = AggregationRule
+	}
+
+	for i, a := range r.Aggregates {
+		c.aggregate(r, a, aggCalls[i])
+	}
+	if d.Cond != nil {
+		r.Cond = c.term(r, d.Cond)
+		if t := r.Cond.Type(); t != TypeBool && t != TypeInvalid {
+			c.errorf(r.Cond.Pos(), msgConditionNotBool, t)
+		}
+	}
+	for _, call := range d.Actions {
+		r.Actions = append(r.Actions, c.action(r, call))
+	}
+	if len(c.diags.list) > nerr || len(r.Vars) == 0 {
+		// Classifying conditions over unresolved names would only add
+		// consequences of the errors already reported.
+		return nil
+	}
+	c.classify(r)
+	if len(c.diags.list) > nerr {
+		return nil
+	}
+	r.Index = len(c.prog.Rules)
+	c.prog.Rules = append(c.prog.Rules, r)
+	return r
+}
+
+func (r *Rule) lookupVar(name string) *Var {
+	for _, v := range r.Vars {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+func (r *Rule) lookupAgg(name string) *Aggregate {
+	for _, a := range r.Aggregates {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// aggregate checks the call FUNC(expr) of an aggregation variable.
+func (c *checker) aggregate(r *Rule, a *Aggregate, call *CallExpr) {
+	fn, ok := aggFuncByName(call.Fun.Name)
+	if !ok {
+		c.errorf(call.Fun.Pos(), msgUnknownAggFunc, call.Fun.Name)
+	}
+	a.Func = fn
+	if len(call.Args) != 1 {
+		if ok {
+			c.errorf(call.Fun.Pos(), msgAggArgCount, fn)
+		}
+		return
+	}
+	a.Arg = c.term(r, call.Args[0])
+	if !ok {
+		return
+	}
+	var m mentions
+	m.collect(a.Arg)
+	for _, ref := range m.aggs {
+		c.errorf(ref.At, msgAggVarInAgg, ref.Name)
+	}
+	a.Source = -1
+	var other *FieldRef
+	for _, ref := range m.fields {
+		switch {
+		case ref.Var == 0:
+			c.errorf(ref.At, msgAggOverMain, fn, ref.VarName)
+			return
+		case a.Source < 0:
+			a.Source = ref.Var
+		case ref.Var != a.Source && other == nil:
+			other = ref
+		}
+	}
+	if other != nil {
+		c.errorf(other.At, msgAggSeveralSources, fn, r.Vars[a.Source].Name, other.VarName)
+		return
+	}
+	if a.Source < 0 {
+		if len(m.aggs) == 0 && !m.invalid {
+			c.errorf(call.Fun.Pos(), msgAggNoSource, fn)
+		}
+		return
+	}
+	if t := a.Arg.Type(); fn != AggCount && t != TypeNumber && t != TypeInvalid {
+		c.errorf(call.Fun.Pos(), msgAggNotNumber, fn, t)
+	}
+}
+
+// action checks one action call.
+func (c *checker) action(r *Rule, call *CallExpr) *Action {
+	a := &Action{Name: call.Fun.Name, At: call.Fun.Pos(), Print: call.Fun.Name == "print"}
+	var reported []int
+	for _, e := range call.Args {
+		t := c.term(r, e)
+		a.Args = append(a.Args, t)
+		if r.Kind != AggregationRule {
+			continue
+		}
+		var m mentions
+		m.collect(t)
+		for _, ref := range m.fields {
+			if ref.Var != 0 && !containsInt(reported, ref.Var) {
+				reported = append(reported, ref.Var)
+				c.errorf(ref.At, msgActionSource, ref.VarName, r.Vars[0].Name)
+			}
+		}
+	}
+	return a
+}
+
+func containsInt(list []int, x int) bool {
+	for _, y := range list {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions collects the field and aggregation references of a term.
+type mentions struct {
+	fields  []*FieldRef
+	aggs    []*AggRef
+	invalid bool // the term contains an invalid part
+}
+
+func (m *mentions) collect(t Term) {
+	switch t := t.(type) {
+	case *Const:
+		if t.Value.Type == TypeInvalid {
+			m.invalid = true
+		}
+	case *FieldRef:
+		m.fields = append(m.fields, t)
+	case *AggRef:
+		m.aggs = append(m.aggs, t)
+	case *Unary:
+		m.collect(t.X)
+	case *Binary:
+		m.collect(t.X)
+		m.collect(t.Y)
+	default:
+		panic("BUG: unknown term type")
+	}
+}
+
+// vars returns the distinct variable indices mentioned, in order of first
+// mention.
+func (m *mentions) vars() []int {
+	var vs []int
+	for _, f := range m.fields {
+		if !containsInt(vs, f.Var) {
+			vs = append(vs, f.Var)
+		}
+	}
+	return vs
+}
+
+// invalidTerm stands for an expression that could not be checked; its type
+// is TypeInvalid, which silences errors about the expressions around it.
+func invalidTerm(p Pos) Term { return &Const{At: p} }
+
+// term resolves and type-checks an expression of rule r.
+func (c *checker) term(r *Rule, e Expr) Term {
+	switch e := e.(type) {
+	case *BasicLit:
+		return &Const{At: e.Pos(), Value: e.Value}
+	case *Ident:
+		if a := r.lookupAgg(e.Name); a != nil {
+			return &AggRef{At: e.Pos(), Agg: a.Index, Name: a.Name}
+		}
+		if v := r.lookupVar(e.Name); v != nil {
+			field := "id"
+			if v.Type != nil && len(v.Type.Fields) > 0 {
+				field = v.Type.Fields[max(v.Type.Key, 0)].Name
+			}
+			c.errorf(e.Pos(), msgPatternVarNoField, e.Name, e.Name, field)
+		} else {
+			c.errorf(e.Pos(), msgUnknownAggVar, e.Name)
+		}
+		return invalidTerm(e.Pos())
+	case *SelectorExpr:
+		v := r.lookupVar(e.X.Name)
+		if v == nil {
+			if r.lookupAgg(e.X.Name) != nil {
+				c.errorf(e.X.Pos(), msgAggVarNoFields, e.X.Name)
+			} else {
+				c.errorf(e.X.Pos(), msgUnknownVariable, e.X.Name)
+			}
+			return invalidTerm(e.Pos())
+		}
+		if v.Type == nil {
+			return invalidTerm(e.Pos()) // unknown type, already reported
+		}
+		f := v.Type.FieldIndex(e.Sel.Name)
+		if f < 0 {
+			c.errorf(e.Sel.Pos(), msgUnknownField, e.Sel.Name, v.Type.Name)
+			return invalidTerm(e.Pos())
+		}
+		return &FieldRef{At: e.Pos(), Var: v.Index, Field: f, VarName: v.Name, FieldName: e.Sel.Name, typ: v.Type.Fields[f].Type}
+	case *ParenExpr:
+		return c.term(r, e.X)
+	case *CallExpr:
+		c.errorf(e.Fun.Pos(), msgCallNotAllowed, e.Fun.Name)
+		return invalidTerm(e.Pos())
+	case *UnaryExpr:
+		x := c.term(r, e.X)
+		t := x.Type()
+		if t == TypeInvalid {
+			return invalidTerm(e.OpPos)
+		}
+		if e.Op == NOT {
+			if t != TypeBool {
+				c.errorf(e.OpPos, msgLogicNotBool, "NOT", t)
+				return invalidTerm(e.OpPos)
+			}
+			return &Unary{At: e.OpPos, Op: OpNot, X: x}
+		}
+		if t != TypeNumber {
+			c.errorf(e.OpPos, msgNegNotNumber, t)
+			return invalidTerm(e.OpPos)
+		}
+		return &Unary{At: e.OpPos, Op: OpNeg, X: x}
+	case *BinaryExpr:
+		return c.binary(e, c.term(r, e.X), c.term(r, e.Y))
+	}
+	panic("BUG: unknown expression type")
+}
+
+func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
+	tx, ty := x.Type(), y.Type()
+	valid := tx != TypeInvalid && ty != TypeInvalid
+	b := &Binary{At: e.OpPos, X: x, Y: y}
+	// A type error makes the result invalid, which silences errors about
+	// the expressions around it.
+	fail := func(format string, args ...any) Term {
+		c.errorf(e.OpPos, format, args...)
+		return invalidTerm(e.OpPos)
+	}
+	switch e.Op {
+	case ADD:
+		b.Op = OpAdd
+		if tx == TypeString || ty == TypeString {
+			b.Op = OpConcat
+		}
+		switch {
+		case !valid:
+			return invalidTerm(e.OpPos)
+		case tx != ty:
+			return fail(msgMismatchedArith, "+", tx, ty)
+		case tx == TypeBool:
+			return fail(msgArithNotNumber, "+", tx)
+		}
+	case SUB, MUL, QUO:
+		b.Op = binaryOp(e.Op)
+		switch {
+		case !valid:
+			return invalidTerm(e.OpPos)
+		case tx != ty:
+			return fail(msgMismatchedArith, e.Op, tx, ty)
+		case tx != TypeNumber:
+			return fail(msgArithNotNumber, e.Op, tx)
+		}
+	case EQL, NEQ:
+		b.Op = OpEq
+		if e.Op == NEQ {
+			b.Op = OpNe
+		}
+		if valid && tx != ty {
+			return fail(msgMismatchedCompare, tx, ty)
+		}
+	case LSS, LEQ, GTR, GEQ:
+		b.Op = binaryOp(e.Op)
+		switch {
+		case !valid:
+		case tx != ty:
+			return fail(msgMismatchedCompare, tx, ty)
+		case tx == TypeBool:
+			return fail(msgOrderNotComparable, e.Op, tx)
+		}
+	case AND, OR:
+		b.Op = OpAnd
+		if e.Op == OR {
+			b.Op = OpOr
+		}
+		switch {
+		case tx != TypeBool && tx != TypeInvalid:
+			return fail(msgLogicNotBool, e.Op, tx)
+		case ty != TypeBool && ty != TypeInvalid:
+			return fail(msgLogicNotBool, e.Op, ty)
+		}
+	default:
+		panic("BUG: unknown binary operator " + e.Op.String())
+	}
+	return b
+}
+
+// binaryOp maps an arithmetic or ordering token to its operator.
+func binaryOp(t Token) Op {
+	switch t {
+	case SUB:
+		return OpSub
+	case MUL:
+		return OpMul
+	case QUO:
+		return OpDiv
+	case LSS:
+		return OpLt
+	case LEQ:
+		return OpLe
+	case GTR:
+		return OpGt
+	case GEQ:
+		return OpGe
+	}
+	panic("BUG: no operator for token " + t.String())
+}

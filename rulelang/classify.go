@@ -1,0 +1,222 @@
+package rulelang
+
+import "strings"
+
+// This file splits a rule's condition into the parts the engine builds
+// nodes for: join equalities, filters per variable, join filters and
+// thresholds; and for aggregation rules it checks that the joins form a tree
+// rooted at the main variable.
+
+// conjunctTerms appends the operands of the top-level AND chain of t.
+func conjunctTerms(t Term, list []Term) []Term {
+	if b, ok := t.(*Binary); ok && b.Op == OpAnd {
+		list = conjunctTerms(b.X, list)
+		return conjunctTerms(b.Y, list)
+	}
+	return append(list, t)
+}
+
+// joinEdge is the set of equalities between two variables U < V.
+type joinEdge struct {
+	u, v int
+	keys []JoinKey // ParentField is U's field, ChildField V's
+	at   Pos
+}
+
+// classify sorts the conjuncts of r.Cond (which may be nil). It is called only when the rule
+// has no other error, so every term is well typed.
+func (c *checker) classify(r *Rule) {
+	agg := r.Kind == AggregationRule
+	main := r.Vars[0]
+	nerr := len(c.diags.list)
+	var edges []*joinEdge
+	var conj []Term
+	if r.Cond != nil {
+		conj = conjunctTerms(r.Cond, nil)
+	}
+	for _, t := range conj {
+		var m mentions
+		m.collect(t)
+		vars := m.vars()
+		if len(m.aggs) > 0 {
+			c.threshold(r, t, &m, vars)
+			continue
+		}
+		switch len(vars) {
+		case 0:
+			main.Filters = append(main.Filters, t)
+			continue
+		case 1:
+			v := r.Vars[vars[0]]
+			v.Filters = append(v.Filters, t)
+			continue
+		}
+		if x, y, ok := fieldEquality(t); ok {
+			if x.Var > y.Var {
+				x, y = y, x
+			}
+			key := JoinKey{ParentField: x.Field, ChildField: y.Field}
+			found := false
+			for _, e := range edges {
+				if e.u == x.Var && e.v == y.Var {
+					e.keys = append(e.keys, key)
+					found = true
+					break
+				}
+			}
+			if !found {
+				edges = append(edges, &joinEdge{u: x.Var, v: y.Var, keys: []JoinKey{key}, at: t.Pos()})
+			}
+			continue
+		}
+		if agg {
+			c.errorf(t.Pos(), msgJoinNotEquality, r.Vars[vars[0]].Name, r.Vars[vars[1]].Name)
+			continue
+		}
+		r.JoinFilters = append(r.JoinFilters, t)
+	}
+	if agg {
+		c.joinTree(r, edges, len(c.diags.list) == nerr)
+		return
+	}
+	for _, e := range edges {
+		r.Joins = append(r.Joins, &Join{Parent: e.u, Child: e.v, Keys: e.keys, At: e.at})
+	}
+}
+
+// threshold files a conjunct mentioning aggregation variables.
+func (c *checker) threshold(r *Rule, t Term, m *mentions, vars []int) {
+	var source *FieldRef
+	for _, f := range m.fields {
+		if f.Var != 0 {
+			source = f
+			break
+		}
+	}
+	switch {
+	case source == nil:
+		r.Thresholds = append(r.Thresholds, t)
+	case len(vars) >= 2:
+		c.errorf(m.aggs[0].At, msgAggVarInJoin, m.aggs[0].Name)
+	default:
+		c.errorf(source.At, msgThresholdSource, m.aggs[0].Name, source.VarName, r.Vars[0].Name)
+	}
+}
+
+// fieldEquality reports whether t is "a.f == b.g" for two different
+// variables.
+func fieldEquality(t Term) (x, y *FieldRef, ok bool) {
+	b, ok := t.(*Binary)
+	if !ok || b.Op != OpEq {
+		return nil, nil, false
+	}
+	x, okx := b.X.(*FieldRef)
+	y, oky := b.Y.(*FieldRef)
+	if !okx || !oky || x.Var == y.Var {
+		return nil, nil, false
+	}
+	return x, y, true
+}
+
+// joinTree checks that the join edges of an aggregation rule form a tree
+// spanning its variables, and orients them from the main variable in
+// breadth-first order. Edges are taken in order of appearance, so a cycle
+// is reported at the equality that closes it. Unless reportUnconnected is
+// false, a source that no join reaches is reported.
+func (c *checker) joinTree(r *Rule, edges []*joinEdge, reportUnconnected bool) {
+	n := len(r.Vars)
+	adj := make([][]int, n) // tree edge indices per variable
+	comp := make([]int, n)  // union-find parents
+	for i := range comp {
+		comp[i] = i
+	}
+	find := func(x int) int {
+		for comp[x] != x {
+			comp[x] = comp[comp[x]]
+			x = comp[x]
+		}
+		return x
+	}
+	for i, e := range edges {
+		a, b := find(e.u), find(e.v)
+		if a == b {
+			c.errorf(e.at, msgJoinCycle, cyclePath(r, edges, adj, e.u, e.v))
+			continue
+		}
+		comp[a] = b
+		adj[e.u] = append(adj[e.u], i)
+		adj[e.v] = append(adj[e.v], i)
+	}
+
+	visited := make([]bool, n)
+	visited[0] = true
+	queue := []int{0}
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		for _, ei := range adj[u] {
+			e := edges[ei]
+			if e.u == u && !visited[e.v] {
+				visited[e.v] = true
+				queue = append(queue, e.v)
+				r.Joins = append(r.Joins, &Join{Parent: u, Child: e.v, Keys: e.keys, At: e.at})
+			} else if e.v == u && !visited[e.u] {
+				visited[e.u] = true
+				queue = append(queue, e.u)
+				keys := make([]JoinKey, len(e.keys))
+				for i, k := range e.keys {
+					keys[i] = JoinKey{ParentField: k.ChildField, ChildField: k.ParentField}
+				}
+				r.Joins = append(r.Joins, &Join{Parent: u, Child: e.u, Keys: keys, At: e.at})
+			}
+		}
+	}
+	if !reportUnconnected {
+		return
+	}
+	for i, v := range r.Vars {
+		if !visited[i] {
+			c.errorf(v.At, msgSourceNotConnected, v.Name, r.Vars[0].Name)
+		}
+	}
+}
+
+// cyclePath renders the cycle that the edge u–v closes in the forest adj:
+// from the earlier declared of u and v along the forest to the other, and
+// back.
+func cyclePath(r *Rule, edges []*joinEdge, adj [][]int, u, v int) string {
+	from, to := min(u, v), max(u, v)
+	prev := make([]int, len(r.Vars))
+	for i := range prev {
+		prev[i] = -1
+	}
+	prev[from] = from
+	queue := []int{from}
+	for len(queue) > 0 && prev[to] < 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for _, ei := range adj[x] {
+			y := edges[ei].u
+			if y == x {
+				y = edges[ei].v
+			}
+			if prev[y] < 0 {
+				prev[y] = x
+				queue = append(queue, y)
+			}
+		}
+	}
+	if prev[to] < 0 {
+		panic("BUG: cycle endpoints are not connected")
+	}
+	var path []string
+	for x := to; x != from; x = prev[x] {
+		path = append(path, r.Vars[x].Name)
+	}
+	names := []string{r.Vars[from].Name}
+	for i := len(path) - 1; i >= 0; i-- {
+		names = append(names, path[i])
+	}
+	names = append(names, r.Vars[from].Name)
+	return strings.Join(names, " -> ")
+}
