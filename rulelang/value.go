@@ -100,7 +100,12 @@ func formatNumber(f float64) string {
 	if abs >= 1e-6 && abs < 1e21 {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	return strconv.FormatFloat(f, 'e', -1, 64)
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	// Go writes at least two exponent digits (1e-07); drop the padding.
+	if i := strings.IndexByte(s, 'e'); i >= 0 && i+3 < len(s) && s[i+2] == '0' {
+		s = s[:i+2] + s[i+3:]
+	}
+	return s
 }
 
 // writeQuoted writes s as a double-quoted string literal with the escapes
