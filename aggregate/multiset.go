@@ -18,13 +18,14 @@ func (m *multiset) same(a, b entry) bool { return !m.less(a, b) && !m.less(b, a)
 
 // add adds e.n copies of e.
 func (m *multiset) add(e entry) {
+	m.total += e.n
 	switch {
 	case m.tree != nil:
 		if old, ok := m.tree.Get(e); ok {
 			e.n += old.n
 		}
 		m.tree.Set(e)
-	case m.total == 0:
+	case m.one.n == 0:
 		m.one = e
 	case m.same(m.one, e):
 		m.one.n += e.n
@@ -34,7 +35,6 @@ func (m *multiset) add(e entry) {
 		m.tree.Set(e)
 		m.one = entry{}
 	}
-	m.total += e.n
 }
 
 // remove removes one copy of e and reports whether there was one. The
