@@ -39,7 +39,8 @@ type printer struct {
 	f        *File
 	b        strings.Builder
 	ci       int // index of the next comment to print
-	lastLine int // source line on which the last printed item ended; 0 before any
+	lastLine int  // source line on which the last printed item ended
+	started  bool // an item has been printed
 }
 
 func (p *printer) line(pos Pos) int { return p.f.lines.position(pos).Line }
@@ -47,7 +48,8 @@ func (p *printer) line(pos Pos) int { return p.f.lines.position(pos).Line }
 // sep starts a new item whose first source line is line: a newline after
 // the previous item, plus a blank line if the source had one.
 func (p *printer) sep(line int) {
-	if p.lastLine == 0 {
+	if !p.started {
+		p.started = true
 		return
 	}
 	p.b.WriteByte('\n')
@@ -94,7 +96,7 @@ func (p *printer) file() {
 	for ; p.ci < len(cs); p.ci++ {
 		p.comment(cs[p.ci])
 	}
-	if p.lastLine != 0 {
+	if p.started {
 		p.b.WriteByte('\n')
 	}
 }
