@@ -38,7 +38,7 @@ func ExprString(x Expr) string {
 type printer struct {
 	f        *File
 	b        strings.Builder
-	ci       int // index of the next comment to print
+	ci       int  // index of the next comment to print
 	lastLine int  // source line on which the last printed item ended
 	started  bool // an item has been printed
 }
