@@ -96,8 +96,8 @@
 //	first, last
 //	spread      has:flag   [min:value  max:value]      (only if has = 1)
 //	stddev      n:uvarint  mean:f64  m2:f64
-//	median      n:uvarint  n × value
-//	percentile  p:f64  n:uvarint  n × (ts value)
+//	median      n:uvarint  n × value                   (ascending)
+//	percentile  p:f64  n:uvarint  n × (ts value)       (by value, then ts)
 //	distinct    n:uvarint  n × (ts value)              (earliest ts of each
 //	                                                    distinct value, in
 //	                                                    the order of Values)

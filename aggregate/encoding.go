@@ -110,6 +110,15 @@ func (d *decoder) fail(format string, args ...any) {
 	}
 }
 
+// failVarint reports the failure of a varint read that returned n <= 0.
+func (d *decoder) failVarint(n int) {
+	if n == 0 {
+		d.fail("unexpected end of data")
+	} else {
+		d.fail("varint overflows 64 bits")
+	}
+}
+
 // finish returns the first error, or an error when bytes are left over.
 func (d *decoder) finish() error {
 	if d.err == nil && len(d.data) > 0 {
@@ -146,7 +155,7 @@ func (d *decoder) uvarint() uint64 {
 	}
 	u, n := binary.Uvarint(d.data)
 	if n <= 0 {
-		d.fail("bad uvarint")
+		d.failVarint(n)
 		return 0
 	}
 	d.data = d.data[n:]
@@ -159,7 +168,7 @@ func (d *decoder) varint() int64 {
 	}
 	i, n := binary.Varint(d.data)
 	if n <= 0 {
-		d.fail("bad varint")
+		d.failVarint(n)
 		return 0
 	}
 	d.data = d.data[n:]

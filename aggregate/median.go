@@ -60,10 +60,7 @@ func (s *MedianState) Result() (model.FieldValue, bool) {
 	if n == 0 {
 		return model.FieldValue{}, false
 	}
-	if !s.sorted {
-		slices.Sort(s.keys)
-		s.sorted = true
-	}
+	s.sort()
 	if n%2 == 1 {
 		return model.Float(val{key: s.keys[n/2]}.number(s.typ)), true
 	}
@@ -80,12 +77,20 @@ func (s *MedianState) Result() (model.FieldValue, bool) {
 	return model.Float(float64(lo) + float64(hi-lo)/2), true
 }
 
+func (s *MedianState) sort() {
+	if !s.sorted {
+		slices.Sort(s.keys)
+		s.sorted = true
+	}
+}
+
 // Count returns the number of values.
 func (s *MedianState) Count() int { return len(s.keys) }
 
 // AppendBinary appends the encoding: the header, the number of values as a
-// uvarint, and the values.
+// uvarint, and the values in ascending order. It sorts the values kept.
 func (s *MedianState) AppendBinary(dst []byte) ([]byte, error) {
+	s.sort()
 	dst = appendHeader(dst, Median, s.typ, formPartial)
 	dst = appendKeys(dst, s.typ, s.keys)
 	return dst, nil
@@ -113,7 +118,7 @@ func (s *MedianState) UnmarshalBinary(data []byte) error {
 	if err := d.finish(); err != nil {
 		return err
 	}
-	s.keys, s.sorted = keys, false
+	s.keys, s.sorted = keys, slices.IsSorted(keys)
 	return nil
 }
 

@@ -92,12 +92,16 @@ func (s *PercentileState) Selected() (int64, model.FieldValue, bool) {
 	if !(rank >= 1 && rank <= float64(n)) {
 		return 0, model.FieldValue{}, false
 	}
+	s.sort()
+	pt := s.pts[int(rank)-1]
+	return pt.ts, model.FromBits(s.typ, bitsFromKey(s.typ, pt.key)), true
+}
+
+func (s *PercentileState) sort() {
 	if !s.sorted {
 		slices.SortFunc(s.pts, cmpPoint)
 		s.sorted = true
 	}
-	pt := s.pts[int(rank)-1]
-	return pt.ts, model.FromBits(s.typ, bitsFromKey(s.typ, pt.key)), true
 }
 
 // Result returns the selected value, and false when the rank is out of range.
@@ -111,8 +115,10 @@ func (s *PercentileState) Count() int { return len(s.pts) }
 
 // AppendBinary appends the encoding: the header, p as an 8-byte float, the
 // number of values as a uvarint, and each value's timestamp as a zig-zag
-// varint followed by the value.
+// varint followed by the value, ordered by value and then timestamp. It
+// sorts the values kept.
 func (s *PercentileState) AppendBinary(dst []byte) ([]byte, error) {
+	s.sort()
 	dst = appendHeader(dst, Percentile, s.typ, formPartial)
 	dst = appendFloat(dst, s.p)
 	dst = binary.AppendUvarint(dst, uint64(len(s.pts)))
@@ -140,7 +146,7 @@ func (s *PercentileState) UnmarshalBinary(data []byte) error {
 	if err := d.finish(); err != nil {
 		return err
 	}
-	s.p, s.pts, s.sorted = p, pts, false
+	s.p, s.pts, s.sorted = p, pts, slices.IsSortedFunc(pts, cmpPoint)
 	return nil
 }
 

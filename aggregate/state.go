@@ -11,8 +11,8 @@ import (
 // with other partials of the same function and type, and that encodes to a
 // stable binary form.
 //
-// A State is not safe for concurrent use; even Result may reorder internal
-// buffers (Median, Percentile). AppendBinary appends to the caller's buffer
+// A State is not safe for concurrent use; even Result and AppendBinary may
+// reorder internal buffers (Median, Percentile sort their values). AppendBinary appends to the caller's buffer
 // and keeps no reference to it; UnmarshalBinary copies what it keeps.
 type State interface {
 	// Func returns the aggregate function.
