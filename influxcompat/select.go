@@ -1,0 +1,491 @@
+package influxcompat
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/influxdata/influxql"
+
+	"github.com/accretedb/accrete/aggregate"
+	"github.com/accretedb/accrete/model"
+	"github.com/accretedb/accrete/query"
+	"github.com/accretedb/accrete/storage"
+)
+
+// source is one measurement a SELECT reads, with its fields.
+type source struct {
+	db, rp, name string
+	fields       []storage.FieldInfo
+	tagKeys      []string
+}
+
+func (s *source) fieldSet() fieldSet {
+	fs := make(fieldSet, len(s.fields))
+	for _, f := range s.fields {
+		fs[f.Name] = f.Type
+	}
+	return fs
+}
+
+// selectPlan is a compiled SELECT: what to read and how to shape the rows.
+type selectPlan struct {
+	stmt    *influxql.SelectStatement // wildcards expanded
+	sources []*source                 // sorted by name
+
+	tr        query.TimeRange
+	cond      influxql.Expr // the condition without time; nil for none
+	interval  query.Interval
+	dims      []string // GROUP BY tag keys, sorted
+	fill      influxql.FillOption
+	fillValue any
+	ascending bool
+
+	limit, offset, slimit, soffset int
+
+	columns []string // the time column, then one per field
+	cols    []column // one per field
+	calls   []*callPlan
+	raw     bool
+	// selector: a single selector call without GROUP BY time reports the
+	// time of the selected point.
+	selector bool
+}
+
+// column is one output column after time: a call's result or a raw tag or
+// field value.
+type column struct {
+	call  int    // index in selectPlan.calls, or -1
+	ref   string // raw: the tag or field name
+	isTag bool   // raw: ref is a tag
+}
+
+// callPlan is one distinct aggregate call.
+type callPlan struct {
+	expr       *influxql.Call
+	fn         aggregate.Func
+	field      string
+	percentile float64
+	// countDistinct is count(distinct(field)): the number of distinct
+	// values.
+	countDistinct bool
+}
+
+// aggregate functions InfluxQL has that accrete does not implement; they
+// are rejected with an error that names them.
+var unsupportedFuncs = map[string]bool{
+	"top": true, "bottom": true, "mode": true, "sample": true, "integral": true,
+	"derivative": true, "non_negative_derivative": true, "difference": true,
+	"non_negative_difference": true, "moving_average": true, "cumulative_sum": true,
+	"elapsed": true, "holt_winters": true, "holt_winters_with_fit": true,
+	"exponential_moving_average": true, "double_exponential_moving_average": true,
+	"triple_exponential_moving_average": true, "relative_strength_index": true,
+	"triple_exponential_derivative": true, "kaufmans_efficiency_ratio": true,
+	"kaufmans_adaptive_moving_average": true, "chande_momentum_oscillator": true,
+	"count_hll": true, "sum_hll": true, "abs": true, "sin": true, "cos": true,
+	"tan": true, "asin": true, "acos": true, "atan": true, "atan2": true, "exp": true,
+	"log": true, "ln": true, "log2": true, "log10": true, "sqrt": true, "pow": true,
+	"floor": true, "ceil": true, "round": true,
+}
+
+func unsupportedFunc(name string) error {
+	return fmt.Errorf("%w: %s()", ErrUnsupportedFunction, name)
+}
+
+// compileSelect resolves the sources of stmt, expands its wildcards and
+// checks it as InfluxDB 1.x does.
+func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, error) {
+	p := &selectPlan{ascending: stmt.TimeAscending()}
+	stmt = stmt.Clone()
+
+	// The time range and the rest of the condition.
+	cond, tr, err := splitTime(stmt.Condition, x.now, stmt.Location)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCondition(cond); err != nil {
+		return nil, err
+	}
+	p.cond = cond
+
+	if err := p.compileDimensions(stmt, x.now); err != nil {
+		return nil, err
+	}
+	if tr.Max == query.MaxTime && !p.interval.IsZero() {
+		// GROUP BY time without an upper bound ends at now().
+		tr.Max = x.now.UnixNano()
+	}
+	p.tr = tr
+	p.fill, p.fillValue = stmt.Fill, stmt.FillValue
+	p.limit, p.offset, p.slimit, p.soffset = stmt.Limit, stmt.Offset, stmt.SLimit, stmt.SOffset
+
+	if err := x.resolveSources(p, stmt); err != nil {
+		return nil, err
+	}
+
+	// Expand wildcards against the fields and tags of the sources.
+	concrete := stmt.Clone()
+	concrete.Sources = nil
+	for _, s := range p.sources {
+		concrete.Sources = append(concrete.Sources, &influxql.Measurement{Database: s.db, RetentionPolicy: s.rp, Name: s.name})
+	}
+	rewritten, err := concrete.RewriteFields(fieldMapper{p.sources})
+	if err != nil {
+		return nil, err
+	}
+	rewritten.RewriteDistinct()
+	rewritten.RewriteTimeFields()
+	p.stmt = rewritten
+
+	// Dimensions after wildcard expansion.
+	p.dims = p.dims[:0]
+	for _, d := range rewritten.Dimensions {
+		if r, ok := d.Expr.(*influxql.VarRef); ok && !slices.Contains(p.dims, r.Val) {
+			p.dims = append(p.dims, r.Val)
+		}
+	}
+	slices.Sort(p.dims)
+
+	if err := p.compileFields(); err != nil {
+		return nil, err
+	}
+	p.columns = rewritten.ColumnNames()
+	return p, nil
+}
+
+// compileDimensions reads the GROUP BY clause: the time interval and the
+// tag keys (wildcards are expanded later).
+func (p *selectPlan) compileDimensions(stmt *influxql.SelectStatement, now time.Time) error {
+	for _, d := range stmt.Dimensions {
+		switch e := influxql.Reduce(d.Expr, nil).(type) {
+		case *influxql.VarRef:
+			if strings.EqualFold(e.Val, "time") {
+				return errors.New("time() is a function and expects at least one argument")
+			}
+			p.dims = append(p.dims, e.Val)
+		case *influxql.Call:
+			if e.Name != "time" {
+				return errors.New("only time() calls allowed in dimensions")
+			} else if n := len(e.Args); n < 1 || n > 2 {
+				return errors.New("time dimension expected 1 or 2 arguments")
+			}
+			lit, ok := e.Args[0].(*influxql.DurationLiteral)
+			if !ok {
+				return errors.New("time dimension must have duration argument")
+			} else if p.interval.Duration != 0 {
+				return errors.New("multiple time dimensions not allowed")
+			}
+			if lit.Val <= 0 {
+				return fmt.Errorf("group by interval must be positive: %s", influxql.FormatDuration(lit.Val))
+			}
+			d := int64(lit.Val)
+			p.interval.Duration = d
+			if len(e.Args) == 2 {
+				switch o := e.Args[1].(type) {
+				case *influxql.DurationLiteral:
+					p.interval.Offset = int64(o.Val) % d
+				case *influxql.TimeLiteral:
+					p.interval.Offset = floorMod(o.Val.UnixNano(), d)
+				case *influxql.Call:
+					if o.Name != "now" {
+						return errors.New("time dimension offset function must be now()")
+					} else if len(o.Args) != 0 {
+						return errors.New("time dimension offset now() function requires no arguments")
+					}
+					p.interval.Offset = floorMod(now.UnixNano(), d)
+				case *influxql.StringLiteral:
+					if !o.IsTimeLiteral() {
+						return errors.New("time dimension offset must be duration or now()")
+					}
+					t, err := o.ToTimeLiteral(stmt.Location)
+					if err != nil {
+						return err
+					}
+					p.interval.Offset = floorMod(t.Val.UnixNano(), d)
+				default:
+					return errors.New("time dimension offset must be duration or now()")
+				}
+				if p.interval.Offset < 0 {
+					p.interval.Offset += d
+				}
+			}
+		case *influxql.Wildcard, *influxql.RegexLiteral:
+		default:
+			return errors.New("only time and tag dimensions allowed")
+		}
+	}
+	return nil
+}
+
+func floorMod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}
+
+// resolveSources lists the measurements of the FROM clause, with database
+// and retention policy defaults applied and regular expressions expanded.
+func (x *execution) resolveSources(p *selectPlan, stmt *influxql.SelectStatement) error {
+	seen := map[string]bool{}
+	for _, src := range stmt.Sources {
+		m, ok := src.(*influxql.Measurement)
+		if !ok {
+			return errors.New("subqueries are not supported")
+		}
+		db, rp, err := x.databaseOf(m.Database, m.RetentionPolicy)
+		if err != nil {
+			return err
+		}
+		var names []string
+		if m.Regex != nil {
+			all, err := x.snap.Measurements(db, rp)
+			if err != nil {
+				return err
+			}
+			for _, n := range all {
+				if m.Regex.Val.MatchString(n) {
+					names = append(names, n)
+				}
+			}
+		} else {
+			names = []string{m.Name}
+		}
+		for _, n := range names {
+			key := db + "\x00" + rp + "\x00" + n
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			fields, err := x.snap.Fields(db, rp, n)
+			if err != nil {
+				return err
+			}
+			s := &source{db: db, rp: rp, name: n, fields: fields}
+			s.tagKeys, err = x.tagKeys(db, rp, n)
+			if err != nil {
+				return err
+			}
+			p.sources = append(p.sources, s)
+		}
+	}
+	slices.SortStableFunc(p.sources, func(a, b *source) int { return strings.Compare(a.name, b.name) })
+	return nil
+}
+
+// compileFields checks the expanded fields and lists the calls and
+// columns.
+func (p *selectPlan) compileFields() error {
+	fields := p.stmt.Fields
+	if len(fields) == 0 {
+		return errors.New("at least 1 non-time field must be queried")
+	}
+	hasAux, onlySelectors, hasDistinct := false, true, false
+	byString := map[string]int{}
+	for _, f := range fields {
+		switch e := f.Expr.(type) {
+		case *influxql.VarRef:
+			hasAux = true
+			p.cols = append(p.cols, column{call: -1, ref: e.Val, isTag: e.Type == influxql.Tag})
+		case *influxql.Call:
+			c, err := compileCall(e)
+			if err != nil {
+				return err
+			}
+			if c.fn == aggregate.Distinct && !c.countDistinct {
+				hasDistinct = true
+			}
+			if !influxql.IsSelector(e) {
+				onlySelectors = false
+			}
+			key := e.String()
+			i, ok := byString[key]
+			if !ok {
+				i = len(p.calls)
+				byString[key] = i
+				p.calls = append(p.calls, c)
+			}
+			p.cols = append(p.cols, column{call: i})
+		case *influxql.BinaryExpr, *influxql.ParenExpr:
+			return fmt.Errorf("expressions in the SELECT clause are not supported: %s", e)
+		case influxql.Literal:
+			return errors.New("field must contain at least one variable")
+		case *influxql.Wildcard, *influxql.RegexLiteral:
+			// A wildcard that matched nothing.
+			return errors.New("at least 1 non-time field must be queried")
+		default:
+			return fmt.Errorf("unsupported expression in the SELECT clause: %s", e)
+		}
+	}
+	if len(p.calls) == 0 {
+		switch p.fill {
+		case influxql.NoFill:
+			return errors.New("fill(none) must be used with a function")
+		case influxql.LinearFill:
+			return errors.New("fill(linear) must be used with a function")
+		}
+		if !p.interval.IsZero() {
+			return errors.New("GROUP BY requires at least one aggregate function")
+		}
+		p.raw = true
+		return nil
+	}
+	if hasDistinct && (len(fields) != 1 || hasAux) {
+		return errors.New("aggregate function distinct() cannot be combined with other functions or fields")
+	}
+	if hasAux {
+		if !onlySelectors {
+			return errors.New("mixing aggregate and non-aggregate queries is not supported")
+		} else if len(p.calls) > 1 {
+			return errors.New("mixing multiple selector functions with tags or fields is not supported")
+		}
+		return errors.New("selector functions with tags or fields are not supported")
+	}
+	p.selector = len(p.calls) == 1 && influxql.IsSelector(p.calls[0].expr) && p.interval.IsZero()
+	return nil
+}
+
+// compileCall checks one call and returns its plan.
+func compileCall(e *influxql.Call) (*callPlan, error) {
+	name := e.Name
+	switch name {
+	case "count", "sum", "mean", "min", "max", "first", "last", "spread", "stddev", "median", "distinct":
+		if len(e.Args) != 1 {
+			if name == "distinct" {
+				if len(e.Args) == 0 {
+					return nil, errors.New("distinct function requires at least one argument")
+				}
+				return nil, errors.New("distinct function can only have one argument")
+			}
+			return nil, fmt.Errorf("invalid number of arguments for %s, expected %d, got %d", name, 1, len(e.Args))
+		}
+	case "percentile":
+		if len(e.Args) != 2 {
+			return nil, fmt.Errorf("invalid number of arguments for percentile, expected %d, got %d", 2, len(e.Args))
+		}
+	default:
+		if unsupportedFuncs[name] {
+			return nil, unsupportedFunc(name)
+		}
+		return nil, fmt.Errorf("undefined function %s()", name)
+	}
+	fn, err := aggregate.ParseFunc(name)
+	if err != nil {
+		return nil, unsupportedFunc(name)
+	}
+	c := &callPlan{expr: e, fn: fn}
+	arg := e.Args[0]
+	if name == "count" {
+		if inner, ok := arg.(*influxql.Call); ok {
+			if inner.Name != "distinct" {
+				return nil, fmt.Errorf("expected field argument in count()")
+			}
+			if len(inner.Args) != 1 {
+				return nil, errors.New("distinct function can only have one argument")
+			}
+			arg = inner.Args[0]
+			c.fn, c.countDistinct = aggregate.Distinct, true
+		} else if d, ok := arg.(*influxql.Distinct); ok {
+			arg = &influxql.VarRef{Val: d.Val}
+			c.fn, c.countDistinct = aggregate.Distinct, true
+		}
+	}
+	ref, ok := arg.(*influxql.VarRef)
+	if !ok {
+		if name == "distinct" {
+			return nil, errors.New("expected field argument in distinct()")
+		}
+		return nil, fmt.Errorf("expected field argument in %s()", name)
+	}
+	c.field = ref.Val
+	if name == "percentile" {
+		switch lit := e.Args[1].(type) {
+		case *influxql.IntegerLiteral:
+			c.percentile = float64(lit.Val)
+		case *influxql.NumberLiteral:
+			c.percentile = lit.Val
+		default:
+			return nil, errors.New("expected float argument in percentile()")
+		}
+	}
+	return c, nil
+}
+
+// fieldMapper gives RewriteFields the fields and tags of the sources.
+type fieldMapper struct {
+	sources []*source
+}
+
+func (m fieldMapper) find(mm *influxql.Measurement) *source {
+	for _, s := range m.sources {
+		if s.name == mm.Name && s.db == mm.Database && s.rp == mm.RetentionPolicy {
+			return s
+		}
+	}
+	return nil
+}
+
+// FieldDimensions implements influxql.FieldMapper.
+func (m fieldMapper) FieldDimensions(mm *influxql.Measurement) (map[string]influxql.DataType, map[string]struct{}, error) {
+	fields := map[string]influxql.DataType{}
+	dims := map[string]struct{}{}
+	if s := m.find(mm); s != nil {
+		for _, f := range s.fields {
+			fields[f.Name] = dataType(f.Type)
+		}
+		for _, k := range s.tagKeys {
+			dims[k] = struct{}{}
+		}
+	}
+	return fields, dims, nil
+}
+
+// MapType implements influxql.TypeMapper.
+func (m fieldMapper) MapType(mm *influxql.Measurement, name string) influxql.DataType {
+	s := m.find(mm)
+	if s == nil {
+		return influxql.Unknown
+	}
+	for _, f := range s.fields {
+		if f.Name == name {
+			return dataType(f.Type)
+		}
+	}
+	if slices.Contains(s.tagKeys, name) {
+		return influxql.Tag
+	}
+	return influxql.Unknown
+}
+
+// CallType implements influxql.CallTypeMapper with InfluxDB's result types.
+func (m fieldMapper) CallType(name string, args []influxql.DataType) (influxql.DataType, error) {
+	switch name {
+	case "mean", "median", "stddev":
+		return influxql.Float, nil
+	case "count":
+		return influxql.Integer, nil
+	}
+	if len(args) > 0 {
+		return args[0], nil
+	}
+	return influxql.Unknown, nil
+}
+
+func dataType(t model.FieldType) influxql.DataType {
+	switch t {
+	case model.TypeFloat:
+		return influxql.Float
+	case model.TypeInteger:
+		return influxql.Integer
+	case model.TypeUnsigned:
+		return influxql.Unsigned
+	case model.TypeString:
+		return influxql.String
+	case model.TypeBoolean:
+		return influxql.Boolean
+	}
+	return influxql.Unknown
+}

@@ -1,0 +1,562 @@
+package influxcompat
+
+import (
+	"container/heap"
+	"slices"
+	"strings"
+
+	"github.com/influxdata/influxql"
+
+	"github.com/accretedb/accrete/aggregate"
+	"github.com/accretedb/accrete/model"
+	"github.com/accretedb/accrete/query"
+)
+
+// execSelect runs a SELECT and emits its rows, or writes them for SELECT
+// ... INTO.
+func (x *execution) execSelect(stmt *influxql.SelectStatement) error {
+	p, err := x.compileSelect(stmt)
+	if err != nil {
+		return err
+	}
+	if stmt.Target != nil {
+		return x.selectInto(p, stmt.Target)
+	}
+	return p.rows(x, x.out.addTimed)
+}
+
+// rows computes the result series of p in output order and passes each to
+// fn. Row values hold int64 nanosecond times in column 0 and model values
+// (float64, int64, uint64, string, bool, nil) after it.
+func (p *selectPlan) rows(x *execution, fn func(*Row) error) error {
+	sources := slices.Clone(p.sources)
+	if !p.ascending {
+		slices.Reverse(sources)
+	}
+	for _, s := range sources {
+		cond, err := convertCond(p.cond, s.fieldSet())
+		if err != nil {
+			return err
+		}
+		var rows []*Row
+		if p.raw {
+			rows, err = p.rawRows(x, s, cond)
+		} else {
+			rows, err = p.aggregateRows(x, s, cond)
+		}
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// newRow starts the output row of a group.
+func (p *selectPlan) newRow(name string, tagValues []string) *Row {
+	r := &Row{Name: name, Columns: p.columns}
+	if len(p.dims) > 0 {
+		r.Tags = make(map[string]string, len(p.dims))
+		for i, k := range p.dims {
+			r.Tags[k] = tagValues[i]
+		}
+	}
+	return r
+}
+
+// aggregateRows runs the calls of p on one measurement.
+func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]*Row, error) {
+	q := &query.AggregateQuery{
+		Database:        s.db,
+		RetentionPolicy: s.rp,
+		Measurement:     s.name,
+		Range:           p.tr,
+		Condition:       cond,
+		GroupBy:         p.dims,
+		Interval:        p.interval,
+		SOffset:         p.soffset,
+		SLimit:          p.slimit,
+	}
+	fields := s.fieldSet()
+	live := make([]int, 0, len(p.calls)) // calls on fields the measurement has
+	for i, c := range p.calls {
+		if _, ok := fields[c.field]; !ok {
+			continue
+		}
+		live = append(live, i)
+		q.Calls = append(q.Calls, query.Call{Func: c.fn, Field: c.field, Percentile: c.percentile})
+	}
+	if len(live) == 0 {
+		return nil, nil
+	}
+	res, err := x.e.engine.Aggregate(x.ctx, x.snap, q)
+	if err != nil {
+		return nil, err
+	}
+	groups := res.Groups
+	if !p.ascending {
+		slices.Reverse(groups)
+	}
+	var rows []*Row
+	pts := make([][]point, len(p.calls))
+	for _, g := range groups {
+		for i := range pts {
+			pts[i] = nil
+		}
+		for j, ci := range live {
+			c := p.calls[ci]
+			pts[ci] = p.callPoints(c, fields[c.field], g.Calls[j])
+		}
+		vals := p.join(pts)
+		if len(vals) == 0 {
+			continue
+		}
+		r := p.newRow(s.name, g.Tags)
+		r.Values = vals
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// point is one value of one call: its row time and value (nil for null).
+type point struct {
+	time int64
+	val  any
+}
+
+// callPoints turns the buckets of a call in one group into its points:
+// times set as InfluxDB sets them, empty buckets filled, then OFFSET and
+// LIMIT applied.
+func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query.Bucket) []point {
+	var pts []point
+	for _, b := range buckets {
+		t := b.Start
+		if p.interval.IsZero() {
+			t = p.tr.Min
+		}
+		if t == query.MinTime {
+			t = 0
+		}
+		switch {
+		case c.countDistinct:
+			pts = append(pts, point{t, int64(b.State.(*aggregate.DistinctState).Len())})
+		case c.fn == aggregate.Distinct:
+			for _, v := range b.State.(*aggregate.DistinctState).Values() {
+				pts = append(pts, point{t, v.Interface()})
+			}
+		default:
+			v, ok := b.State.Result()
+			if !ok && c.fn == aggregate.Percentile {
+				continue // out of range: no point at all
+			}
+			if p.selector {
+				if sel, isSel := b.State.(aggregate.Selector); isSel {
+					if ts, _, ok := sel.Selected(); ok {
+						t = ts
+					}
+				}
+			}
+			var val any
+			if ok {
+				val = v.Interface()
+			}
+			pts = append(pts, point{t, val})
+		}
+	}
+	if !p.ascending {
+		slices.Reverse(pts)
+	}
+	if !p.interval.IsZero() && len(pts) > 0 {
+		out := c.fn.ResultType(in)
+		if c.countDistinct {
+			out = model.TypeInteger
+		}
+		pts = p.fillPoints(c, out, pts)
+	}
+	return limitPoints(pts, p.offset, p.limit)
+}
+
+func limitPoints(pts []point, offset, limit int) []point {
+	if offset > 0 {
+		if offset >= len(pts) {
+			return nil
+		}
+		pts = pts[offset:]
+	}
+	if limit > 0 && limit < len(pts) {
+		pts = pts[:limit]
+	}
+	return pts
+}
+
+// fillPoints inserts the empty buckets of one call in one group, walking
+// the buckets in output order as InfluxDB's fill iterator does: from the
+// bucket of the range's start (or, without a lower bound, of the first
+// point) to the bucket of its end (descending: from the end's bucket to the
+// start's, or to the last point without a lower bound).
+func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point) []point {
+	fill, fillValue := p.fill, p.fillValue
+	if fill == influxql.NullFill && c.fn == aggregate.Count && !c.countDistinct {
+		fill, fillValue = influxql.NumberFill, int64(0)
+	}
+	if fill == influxql.NoFill {
+		return pts
+	}
+	iv := p.interval
+	d := iv.Duration
+	lo, hi := iv.Start(p.tr.Min), iv.Start(p.tr.Max)
+	if p.tr.Min == query.MinTime {
+		lo = query.MinTime
+	}
+	start, end := lo, hi
+	if !p.ascending {
+		start, end = hi, lo
+	}
+	w := start
+	if w == query.MinTime {
+		w = iv.Start(pts[0].time)
+	}
+	filled := make([]point, 0, len(pts))
+	var prev *point // the last point read, not filled
+	i := 0
+	for {
+		if i == len(pts) {
+			if p.ascending && w <= end || !p.ascending && w >= end && end != query.MinTime {
+				filled = append(filled, p.fillAt(w, fill, fillValue, out, prev, nil))
+				w = advance(w, d, p.ascending)
+				continue
+			}
+			return filled
+		}
+		pt := pts[i]
+		if p.ascending && pt.time > w || !p.ascending && pt.time < w {
+			filled = append(filled, p.fillAt(w, fill, fillValue, out, prev, &pt))
+		} else {
+			filled = append(filled, pt)
+			prev = &pts[i]
+			i++
+		}
+		w = advance(w, d, p.ascending)
+	}
+}
+
+func advance(w, d int64, ascending bool) int64 {
+	if ascending {
+		if w > query.MaxTime-d {
+			return query.MaxTime
+		}
+		return w + d
+	}
+	if w < query.MinTime+d {
+		return query.MinTime
+	}
+	return w - d
+}
+
+// fillAt makes the point of an empty bucket at w. next is the following
+// point of the group, if any, for linear interpolation.
+func (p *selectPlan) fillAt(w int64, fill influxql.FillOption, fillValue any, out model.FieldType, prev, next *point) point {
+	t := w
+	if t == query.MinTime {
+		t = 0
+	}
+	switch fill {
+	case influxql.NumberFill:
+		return point{t, castFill(fillValue, out)}
+	case influxql.PreviousFill:
+		if prev != nil {
+			return point{t, prev.val}
+		}
+	case influxql.LinearFill:
+		if prev != nil && next != nil {
+			return point{t, linear(w, prev, next, p.interval.Duration)}
+		}
+	}
+	return point{t, nil}
+}
+
+// castFill converts the number of fill(number) to the call's result type,
+// as InfluxDB does (floats are truncated for integer results; string and
+// boolean results get their zero value).
+func castFill(v any, t model.FieldType) any {
+	var f float64
+	var i int64
+	switch n := v.(type) {
+	case int64:
+		f, i = float64(n), n
+	case float64:
+		f, i = n, int64(n)
+	case uint64:
+		f, i = float64(n), int64(n)
+	}
+	switch t {
+	case model.TypeFloat:
+		return f
+	case model.TypeInteger:
+		return i
+	case model.TypeUnsigned:
+		if n, ok := v.(float64); ok {
+			return uint64(n)
+		}
+		return uint64(i)
+	case model.TypeString:
+		return ""
+	case model.TypeBoolean:
+		return false
+	}
+	return nil
+}
+
+// linear interpolates between two points at bucket w the way InfluxDB
+// does, on times divided by the interval.
+func linear(w int64, prev, next *point, d int64) any {
+	x := float64(w/d - prev.time/d)
+	span := float64(next.time/d - prev.time/d)
+	switch a := prev.val.(type) {
+	case float64:
+		b, ok := next.val.(float64)
+		if !ok {
+			return nil
+		}
+		return (b-a)/span*x + a
+	case int64:
+		b, ok := next.val.(int64)
+		if !ok {
+			return nil
+		}
+		return int64(float64(b-a)/span*x + float64(a))
+	case uint64:
+		b, ok := next.val.(uint64)
+		if !ok {
+			return nil
+		}
+		var m float64
+		if b >= a {
+			m = float64(b-a) / span
+		} else {
+			m = -float64(a-b) / span
+		}
+		return uint64(m*x + float64(a))
+	}
+	return nil
+}
+
+// join merges the points of the calls into rows by time, in output order.
+// Each row takes at most one point of each call; a call without a point at
+// the row's time is null there. Rows are [time, column values...].
+func (p *selectPlan) join(pts [][]point) [][]any {
+	pos := make([]int, len(pts))
+	var rows [][]any
+	for {
+		t, found := int64(0), false
+		for i, ps := range pts {
+			if pos[i] == len(ps) {
+				continue
+			}
+			pt := ps[pos[i]].time
+			if !found || p.ascending && pt < t || !p.ascending && pt > t {
+				t, found = pt, true
+			}
+		}
+		if !found {
+			return rows
+		}
+		vals := make([]any, len(pts))
+		for i, ps := range pts {
+			if pos[i] < len(ps) && ps[pos[i]].time == t {
+				vals[i] = ps[pos[i]].val
+				pos[i]++
+			}
+		}
+		row := make([]any, 1+len(p.cols))
+		row[0] = t
+		for k, c := range p.cols {
+			row[1+k] = vals[c.call]
+		}
+		rows = append(rows, row)
+	}
+}
+
+// rawRows reads the points of one measurement for a SELECT without calls.
+func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr) ([]*Row, error) {
+	fields := s.fieldSet()
+	var names []string // fields read, in the order of RawSeries values
+	for _, c := range p.cols {
+		if _, ok := fields[c.ref]; ok && !c.isTag && !slices.Contains(names, c.ref) {
+			names = append(names, c.ref)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	perSeries := 0
+	if p.limit > 0 {
+		perSeries = p.offset + p.limit
+	}
+	q := &query.RawQuery{
+		Database:        s.db,
+		RetentionPolicy: s.rp,
+		Measurement:     s.name,
+		Range:           p.tr,
+		Condition:       cond,
+		GroupBy:         p.dims,
+		Fields:          names,
+		Descending:      !p.ascending,
+		Limit:           perSeries,
+		SOffset:         p.soffset,
+		SLimit:          p.slimit,
+	}
+	res, err := x.e.engine.Raw(x.ctx, x.snap, q)
+	if err != nil {
+		return nil, err
+	}
+	// Where each column's value comes from: a field slot or a tag.
+	slot := make([]int, len(p.cols))
+	for k, c := range p.cols {
+		slot[k] = -1
+		if _, ok := fields[c.ref]; ok && !c.isTag {
+			slot[k] = slices.Index(names, c.ref)
+		}
+	}
+	aux := p.auxOrder(fields)
+	groups := res.Groups
+	if !p.ascending {
+		slices.Reverse(groups)
+	}
+	var rows []*Row
+	for _, g := range groups {
+		m := &rawMerge{p: p, names: names, slot: slot, aux: aux}
+		vals := m.merge(g.Series, p.offset, p.limit)
+		if len(vals) == 0 {
+			continue
+		}
+		r := p.newRow(s.name, g.Tags)
+		r.Values = vals
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// auxOrder returns the columns in the order InfluxDB breaks ties between
+// points of equal time from different series: its auxiliary fields sorted
+// by name.
+func (p *selectPlan) auxOrder(fields fieldSet) []int {
+	idx := make([]int, len(p.cols))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(p.cols[a].ref, p.cols[b].ref) })
+	return idx
+}
+
+// rawMerge merges the points of the series of one group into rows.
+type rawMerge struct {
+	p     *selectPlan
+	names []string
+	slot  []int // per column: field slot, or -1 for a tag
+	aux   []int // columns in tie-break order
+	heap  []rawCursor
+}
+
+type rawCursor struct {
+	s *query.RawSeries
+	i int
+}
+
+func (m *rawMerge) value(c rawCursor, col int) any {
+	if k := m.slot[col]; k >= 0 {
+		v := c.s.Values[c.i*len(m.names)+k]
+		if !v.IsValid() {
+			return nil
+		}
+		return v.Interface()
+	}
+	if m.p.cols[col].isTag {
+		if v, ok := c.s.Tags.Get(m.p.cols[col].ref); ok && v != "" {
+			return v
+		}
+	}
+	return nil
+}
+
+// Len, Less, Swap, Push and Pop implement heap.Interface.
+func (m *rawMerge) Len() int { return len(m.heap) }
+func (m *rawMerge) Less(i, j int) bool {
+	a, b := m.heap[i], m.heap[j]
+	ta, tb := a.s.Times[a.i], b.s.Times[b.i]
+	if ta != tb {
+		if m.p.ascending {
+			return ta < tb
+		}
+		return ta > tb
+	}
+	// Equal times: compare the string values of the auxiliary fields in
+	// order, stopping at the first that is not a string; then series key.
+	for _, col := range m.aux {
+		va, oka := m.value(a, col).(string)
+		vb, okb := m.value(b, col).(string)
+		if !oka || !okb {
+			break
+		}
+		if va != vb {
+			if m.p.ascending {
+				return va < vb
+			}
+			return va > vb
+		}
+	}
+	if m.p.ascending {
+		return a.s.Key < b.s.Key
+	}
+	return a.s.Key > b.s.Key
+}
+func (m *rawMerge) Swap(i, j int) { m.heap[i], m.heap[j] = m.heap[j], m.heap[i] }
+func (m *rawMerge) Push(v any)    { m.heap = append(m.heap, v.(rawCursor)) }
+func (m *rawMerge) Pop() any {
+	v := m.heap[len(m.heap)-1]
+	m.heap = m.heap[:len(m.heap)-1]
+	return v
+}
+
+// merge returns the rows of the series in output order, skipping offset
+// rows and keeping at most limit (0: all).
+func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
+	n := 0
+	for i := range series {
+		n += series[i].Len()
+		m.heap = append(m.heap, rawCursor{s: &series[i]})
+	}
+	heap.Init(m)
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	rows := make([][]any, 0, n)
+	skipped := 0
+	for m.Len() > 0 {
+		if limit > 0 && len(rows) == limit {
+			break
+		}
+		c := m.heap[0]
+		if skipped < offset {
+			skipped++
+		} else {
+			row := make([]any, 1+len(m.p.cols))
+			row[0] = c.s.Times[c.i]
+			for k := range m.p.cols {
+				row[1+k] = m.value(c, k)
+			}
+			rows = append(rows, row)
+		}
+		if c.i+1 < c.s.Len() {
+			m.heap[0].i++
+			heap.Fix(m, 0)
+		} else {
+			heap.Pop(m)
+		}
+	}
+	return rows
+}

@@ -1,0 +1,442 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/accretedb/accrete/aggregate"
+	"github.com/accretedb/accrete/model"
+	"github.com/accretedb/accrete/storage"
+	"github.com/accretedb/accrete/storage/chunk"
+)
+
+// AggregateQuery asks for aggregates of fields of the series of one
+// measurement in a time range, grouped by tag values and time buckets.
+type AggregateQuery struct {
+	Database        string
+	RetentionPolicy string // "" is the database's default
+	Measurement     string
+	Range           TimeRange
+	// Condition selects points; nil selects all. Tag-only parts of it
+	// select series through the index; parts on fields are tested per
+	// point, with the values of every field at the point's time.
+	Condition Expr
+	// GroupBy lists the tag keys whose values make the groups; series that
+	// share them are aggregated together.
+	GroupBy []string
+	// Interval splits time into buckets; the zero Interval makes one bucket
+	// per group.
+	Interval Interval
+	Calls    []Call
+	// SOffset and SLimit page through the groups in their order: the first
+	// SOffset groups are skipped and at most SLimit (0: all) are computed.
+	SOffset, SLimit int
+}
+
+// Call is one aggregate of one field.
+type Call struct {
+	Func  aggregate.Func
+	Field string
+	// Percentile is the parameter of aggregate.Percentile, in [0, 100].
+	Percentile float64
+}
+
+// AggregateResult holds the groups of an [AggregateQuery] in ascending
+// order of their tag values (compared value by value in GroupBy order).
+type AggregateResult struct {
+	Groups []AggregateGroup
+}
+
+// AggregateGroup is the result of one group.
+type AggregateGroup struct {
+	// Tags holds the group's value of each GroupBy key, in GroupBy order;
+	// "" when its series do not carry the tag.
+	Tags []string
+	// Calls holds, per call of the query, the buckets in which the call's
+	// field has values, in ascending time. A field the measurement does not
+	// have has none.
+	Calls [][]Bucket
+}
+
+// Bucket is the aggregate of one call in one time bucket of one group.
+type Bucket struct {
+	// Start is the bucket's start: Interval.Start of its times, or MinTime
+	// without an interval.
+	Start int64
+	State aggregate.State
+}
+
+// Engine runs queries. It is safe for concurrent use.
+type Engine struct {
+	workers int // never changes
+}
+
+// NewEngine returns an Engine that reads the series of a query on up to
+// workers goroutines; workers <= 0 means runtime.GOMAXPROCS(0).
+func NewEngine(workers int) *Engine {
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	return &Engine{workers: workers}
+}
+
+// Workers returns the number of goroutines a query reads with.
+func (e *Engine) Workers() int { return e.workers }
+
+// seriesPlan is the series of a query in reading order, with their groups.
+type seriesPlan struct {
+	series []storage.Series
+	group  []int      // group index of each series
+	tags   [][]string // group index → GroupBy tag values
+}
+
+// planSeries looks up the series the condition may select and groups them
+// by the values of groupBy, keeping groups [soffset, soffset+slimit).
+// Series are ordered by group, then by key.
+func planSeries(snap Snapshot, db, rp, measurement string, cond Expr, groupBy []string, soffset, slimit int) (*seriesPlan, error) {
+	all, err := snap.Series(db, rp, measurement, tagFilter(cond))
+	if err != nil {
+		return nil, err
+	}
+	type keyed struct {
+		tags []string
+		s    storage.Series
+	}
+	ks := make([]keyed, len(all))
+	for i, s := range all {
+		t := make([]string, len(groupBy))
+		for j, k := range groupBy {
+			t[j], _ = s.Tags.Get(k)
+		}
+		ks[i] = keyed{t, s}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return slices.Compare(a.tags, b.tags) })
+	p := &seriesPlan{}
+	for i := range ks {
+		if i == 0 || slices.Compare(ks[i].tags, ks[i-1].tags) != 0 {
+			p.tags = append(p.tags, ks[i].tags)
+		}
+		g := len(p.tags) - 1
+		if g < soffset || (slimit > 0 && g >= soffset+slimit) {
+			continue
+		}
+		p.series = append(p.series, ks[i].s)
+		p.group = append(p.group, g-soffset)
+	}
+	if soffset >= len(p.tags) {
+		p.tags = nil
+	} else {
+		p.tags = p.tags[soffset:]
+		if slimit > 0 && slimit < len(p.tags) {
+			p.tags = p.tags[:slimit]
+		}
+	}
+	return p, nil
+}
+
+// Aggregate runs q on snap.
+func (e *Engine) Aggregate(ctx context.Context, snap Snapshot, q *AggregateQuery) (*AggregateResult, error) {
+	if q.Range.Empty() || len(q.Calls) == 0 {
+		return &AggregateResult{}, nil
+	}
+	fields, err := snap.Fields(q.Database, q.RetentionPolicy, q.Measurement)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planSeries(snap, q.Database, q.RetentionPolicy, q.Measurement, q.Condition, q.GroupBy, q.SOffset, q.SLimit)
+	if err != nil {
+		return nil, err
+	}
+	callFields := make([]string, len(q.Calls))
+	for i, c := range q.Calls {
+		callFields[i] = c.Field
+	}
+	calls := resolveFields(callFields, fields)
+	for i, c := range q.Calls {
+		if calls[i].exists && !c.Func.Accepts(calls[i].typ) {
+			return nil, fmt.Errorf("%s() cannot aggregate %s field %q", c.Func, calls[i].typ, c.Field)
+		}
+	}
+	sc := &seriesAggregator{q: q, snap: snap, calls: calls}
+	if q.Condition != nil && HasFieldRefs(q.Condition) {
+		// Read every field the calls and the condition name, aligned by time.
+		names := slices.Clone(callFields)
+		for _, f := range FieldRefs(q.Condition) {
+			if !slices.Contains(names, f) {
+				names = append(names, f)
+			}
+		}
+		sc.aligned = resolveFields(dedupe(names), fields)
+		slots := make(map[string]int, len(sc.aligned))
+		for k, f := range sc.aligned {
+			slots[f.name] = k
+		}
+		sc.slots = slots
+		sc.match = compileMatcher(q.Condition, slots)
+		sc.callSlot = make([]int, len(q.Calls))
+		for i, c := range q.Calls {
+			sc.callSlot[i] = slots[c.Field]
+		}
+	}
+
+	res := &AggregateResult{Groups: make([]AggregateGroup, len(plan.tags))}
+	for g := range res.Groups {
+		res.Groups[g] = AggregateGroup{Tags: plan.tags[g], Calls: make([][]Bucket, len(q.Calls))}
+	}
+	err = ordered(ctx, len(plan.series), e.workers,
+		func(i int) ([][]Bucket, error) { return sc.run(ctx, plan.series[i]) },
+		func(i int, part [][]Bucket) error {
+			g := &res.Groups[plan.group[i]]
+			for c := range part {
+				g.Calls[c] = mergeBuckets(g.Calls[c], part[c])
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func dedupe(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// mergeBuckets merges src into dst, both sorted by start, and returns the
+// merged list. States of equal starts merge into dst's; src is consumed.
+func mergeBuckets(dst, src []Bucket) []Bucket {
+	if len(dst) == 0 {
+		return src
+	}
+	if len(src) == 0 {
+		return dst
+	}
+	// Common case: src's starts are all in dst.
+	i := 0
+	inPlace := true
+	for _, b := range src {
+		for i < len(dst) && dst[i].Start < b.Start {
+			i++
+		}
+		if i == len(dst) || dst[i].Start != b.Start {
+			inPlace = false
+			break
+		}
+	}
+	if inPlace {
+		i = 0
+		for _, b := range src {
+			for dst[i].Start < b.Start {
+				i++
+			}
+			dst[i].State.Merge(b.State)
+		}
+		return dst
+	}
+	out := make([]Bucket, 0, len(dst)+len(src))
+	i = 0
+	for _, b := range src {
+		for i < len(dst) && dst[i].Start < b.Start {
+			out = append(out, dst[i])
+			i++
+		}
+		if i < len(dst) && dst[i].Start == b.Start {
+			dst[i].State.Merge(b.State)
+			out = append(out, dst[i])
+			i++
+			continue
+		}
+		out = append(out, b)
+	}
+	return append(out, dst[i:]...)
+}
+
+// seriesAggregator computes the per-series partial aggregates of a query.
+// Its fields are set before the workers start and only read afterwards.
+type seriesAggregator struct {
+	q     *AggregateQuery
+	snap  Snapshot
+	calls []fieldRef // the field of each call
+
+	// With a condition on fields: the fields read together, the slot of
+	// each call's field among them, and the compiled condition.
+	aligned  []fieldRef
+	slots    map[string]int
+	callSlot []int
+	match    matcher
+}
+
+// run computes the buckets of every call over one series.
+func (a *seriesAggregator) run(ctx context.Context, s storage.Series) ([][]Bucket, error) {
+	accs := make([]bucketAcc, len(a.q.Calls))
+	for i := range accs {
+		accs[i] = bucketAcc{call: &a.q.Calls[i], typ: a.calls[i].typ, iv: a.q.Interval}
+	}
+	cond := a.q.Condition
+	switch {
+	case cond == nil:
+	case evalTags(cond, s.Tags) == triFalse:
+		return make([][]Bucket, len(accs)), nil
+	case evalTags(cond, s.Tags) == triTrue:
+		cond = nil
+	}
+	var err error
+	if cond != nil && a.match != nil {
+		err = a.runAligned(ctx, s, accs)
+	} else {
+		err = a.runColumns(ctx, s, accs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]Bucket, len(accs))
+	for i := range accs {
+		out[i] = accs[i].buckets
+	}
+	return out, nil
+}
+
+// runColumns feeds each field's columns straight into the states of the
+// calls on that field: the path of queries without field conditions.
+func (a *seriesAggregator) runColumns(ctx context.Context, s storage.Series, accs []bucketAcc) error {
+	cur := a.snap.NewCursor()
+	defer cur.Close()
+	done := make([]bool, len(accs))
+	var group []*bucketAcc
+	for i := range accs {
+		if done[i] || !a.calls[i].exists {
+			continue
+		}
+		// Every call on this field reads the same columns.
+		group = group[:0]
+		for j := i; j < len(accs); j++ {
+			if !done[j] && a.calls[j].name == a.calls[i].name {
+				group = append(group, &accs[j])
+				done[j] = true
+			}
+		}
+		if err := cur.Seek(a.q.Database, a.q.RetentionPolicy, s.ID, a.calls[i].id, a.q.Range.Min, a.q.Range.Max); err != nil {
+			return err
+		}
+		for cur.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			addColumns(cur.Columns(), a.q.Interval, group)
+		}
+		if err := cur.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addColumns adds a batch of one field to the calls on it, bucket by
+// bucket.
+func addColumns(cols *chunk.Columns, iv Interval, accs []*bucketAcc) {
+	ts := cols.Times
+	for i := 0; i < len(ts); {
+		j := len(ts)
+		start := MinTime
+		if !iv.IsZero() {
+			start = iv.Start(ts[i])
+			end := iv.Next(start)
+			for j = i + 1; j < len(ts) && ts[j] < end; j++ {
+			}
+			if end == MaxTime && ts[len(ts)-1] == MaxTime {
+				j = len(ts)
+			}
+		}
+		for _, acc := range accs {
+			st := acc.bucket(start)
+			if fa, ok := st.(aggregate.FloatAdder); ok && cols.Type == model.TypeFloat {
+				fs := cols.Floats[i:j]
+				for k, f := range fs {
+					fa.AddFloat(ts[i+k], f)
+				}
+				continue
+			}
+			if c, ok := st.(*aggregate.CountState); ok {
+				for k := i; k < j; k++ {
+					c.AddFloat(ts[k], 0)
+				}
+				continue
+			}
+			for k := i; k < j; k++ {
+				st.Add(ts[k], cols.Value(k))
+			}
+		}
+		i = j
+	}
+}
+
+// runAligned reads the fields of the calls and of the condition together
+// and adds each call's value at every time the condition holds.
+func (a *seriesAggregator) runAligned(ctx context.Context, s storage.Series, accs []bucketAcc) error {
+	al := newAligner(a.snap, a.aligned)
+	defer al.close()
+	if err := al.seek(a.q.Database, a.q.RetentionPolicy, s.ID, a.q.Range.Min, a.q.Range.Max); err != nil {
+		return err
+	}
+	r := row{tags: s.Tags, values: make([]model.FieldValue, len(a.aligned)), slots: a.slots}
+	for n := 0; ; n++ {
+		ok, err := al.next()
+		if err != nil || !ok {
+			return err
+		}
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		for k := range r.values {
+			r.values[k] = al.value(k)
+		}
+		if !a.match(&r) {
+			continue
+		}
+		start := MinTime
+		if !a.q.Interval.IsZero() {
+			start = a.q.Interval.Start(al.time)
+		}
+		for i := range accs {
+			v := r.values[a.callSlot[i]]
+			if !v.IsValid() {
+				continue
+			}
+			accs[i].bucket(start).Add(al.time, v)
+		}
+	}
+}
+
+// bucketAcc collects the buckets of one call over one series, whose times
+// arrive in ascending order.
+type bucketAcc struct {
+	call    *Call
+	typ     model.FieldType
+	iv      Interval
+	buckets []Bucket
+}
+
+// bucket returns the state of the bucket starting at start, adding it
+// after the others when it is new.
+func (b *bucketAcc) bucket(start int64) aggregate.State {
+	if n := len(b.buckets); n > 0 && b.buckets[n-1].Start == start {
+		return b.buckets[n-1].State
+	}
+	var st aggregate.State
+	if b.call.Func == aggregate.Percentile {
+		st = aggregate.NewPercentile(b.call.Percentile, b.typ)
+	} else {
+		st = aggregate.New(b.call.Func, b.typ)
+	}
+	b.buckets = append(b.buckets, Bucket{Start: start, State: st})
+	return st
+}
