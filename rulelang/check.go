@@ -16,6 +16,7 @@ func Check(f *File) (*Program, error) {
 		rules: make(map[string]*Rule),
 	}
 	c.diags.lines = &f.lines
+	c.prog.Stmts = make([]Statement, 0, len(f.Stmts))
 	c.declareTypes()
 	for _, s := range f.Stmts {
 		switch s := s.(type) {
@@ -63,6 +64,29 @@ type checker struct {
 	prog  *Program
 	types map[string]*TypeInfo
 	rules map[string]*Rule
+
+	// Facts are the bulk of large programs: allocate them in chunks.
+	facts  slab[Fact]
+	values sliceSlab[Value]
+
+	// Terms are the bulk of large rule sets.
+	consts    slab[Const]
+	fieldRefs slab[FieldRef]
+	binaries  slab[Binary]
+
+	scratch mentions // reused by mentions()
+}
+
+// mentions collects the references of t into a buffer reused by the next
+// call.
+func (c *checker) mentions(t Term) *mentions {
+	m := &c.scratch
+	m.fields = m.fields[:0]
+	m.aggs = m.aggs[:0]
+	m.varList = m.varList[:0]
+	m.invalid = false
+	m.collect(t)
+	return m
 }
 
 func (c *checker) errorf(p Pos, format string, args ...any) {
@@ -144,7 +168,8 @@ func (c *checker) fact(s *FactStmt) *Fact {
 	if t == nil {
 		return nil
 	}
-	fact := &Fact{Type: t, Values: make([]Value, len(t.Fields)), At: s.Pos()}
+	fact := c.facts.new()
+	*fact = Fact{Type: t, Values: c.values.alloc(len(t.Fields)), At: s.Pos()}
 	ok := true
 	for _, a := range s.Args {
 		i := t.FieldIndex(a.Name.Name)
@@ -316,8 +341,7 @@ func (c *checker) aggregate(r *Rule, a *Aggregate, call *CallExpr) {
 	if !ok {
 		return
 	}
-	var m mentions
-	m.collect(a.Arg)
+	m := c.mentions(a.Arg)
 	for _, ref := range m.aggs {
 		c.errorf(ref.At, msgAggVarInAgg, ref.Name)
 	}
@@ -359,8 +383,7 @@ func (c *checker) action(r *Rule, call *CallExpr) *Action {
 		if r.Kind != AggregationRule {
 			continue
 		}
-		var m mentions
-		m.collect(t)
+		m := c.mentions(t)
 		for _, ref := range m.fields {
 			if ref.Var != 0 && !containsInt(reported, ref.Var) {
 				reported = append(reported, ref.Var)
@@ -385,6 +408,7 @@ type mentions struct {
 	fields  []*FieldRef
 	aggs    []*AggRef
 	invalid bool // the term contains an invalid part
+	varList []int
 }
 
 func (m *mentions) collect(t Term) {
@@ -410,13 +434,13 @@ func (m *mentions) collect(t Term) {
 // vars returns the distinct variable indices mentioned, in order of first
 // mention.
 func (m *mentions) vars() []int {
-	var vs []int
+	m.varList = m.varList[:0]
 	for _, f := range m.fields {
-		if !containsInt(vs, f.Var) {
-			vs = append(vs, f.Var)
+		if !containsInt(m.varList, f.Var) {
+			m.varList = append(m.varList, f.Var)
 		}
 	}
-	return vs
+	return m.varList
 }
 
 // invalidTerm stands for an expression that could not be checked; its type
@@ -427,7 +451,9 @@ func invalidTerm(p Pos) Term { return &Const{At: p} }
 func (c *checker) term(r *Rule, e Expr) Term {
 	switch e := e.(type) {
 	case *BasicLit:
-		return &Const{At: e.Pos(), Value: e.Value}
+		k := c.consts.new()
+		*k = Const{At: e.Pos(), Value: e.Value}
+		return k
 	case *Ident:
 		if a := r.lookupAgg(e.Name); a != nil {
 			return &AggRef{At: e.Pos(), Agg: a.Index, Name: a.Name}
@@ -460,7 +486,9 @@ func (c *checker) term(r *Rule, e Expr) Term {
 			c.errorf(e.Sel.Pos(), msgUnknownField, e.Sel.Name, v.Type.Name)
 			return invalidTerm(e.Pos())
 		}
-		return &FieldRef{At: e.Pos(), Var: v.Index, Field: f, VarName: v.Name, FieldName: e.Sel.Name, typ: v.Type.Fields[f].Type}
+		ref := c.fieldRefs.new()
+		*ref = FieldRef{At: e.Pos(), Var: v.Index, Field: f, VarName: v.Name, FieldName: e.Sel.Name, typ: v.Type.Fields[f].Type}
+		return ref
 	case *ParenExpr:
 		return c.term(r, e.X)
 	case *CallExpr:
@@ -493,7 +521,8 @@ func (c *checker) term(r *Rule, e Expr) Term {
 func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
 	tx, ty := x.Type(), y.Type()
 	valid := tx != TypeInvalid && ty != TypeInvalid
-	b := &Binary{At: e.OpPos, X: x, Y: y}
+	b := c.binaries.new()
+	*b = Binary{At: e.OpPos, X: x, Y: y}
 	// A type error makes the result invalid, which silences errors about
 	// the expressions around it.
 	fail := func(format string, args ...any) Term {

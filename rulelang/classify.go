@@ -35,11 +35,10 @@ func (c *checker) classify(r *Rule) {
 		conj = conjunctTerms(r.Cond, nil)
 	}
 	for _, t := range conj {
-		var m mentions
-		m.collect(t)
+		m := c.mentions(t)
 		vars := m.vars()
 		if len(m.aggs) > 0 {
-			c.threshold(r, t, &m, vars)
+			c.threshold(r, t, m, vars)
 			continue
 		}
 		switch len(vars) {

@@ -13,11 +13,15 @@ const maxNesting = 1000
 // errors it holds the statements that parsed, and the error is an
 // [ErrorList] with every syntax error, sorted by position.
 func ParseFile(filename string, src []byte) (*File, error) {
-	p := &parser{names: make(map[string]string)}
+	// Names, comments and plain string literals are substrings of one
+	// copy of the source, which saves an allocation for each of them.
+	p := &parser{src: string(src)}
 	p.file = &File{Name: filename}
 	p.file.lines.filename = filename
 	p.diags.lines = &p.file.lines
 	p.sc.init(&p.file.lines, src, &p.diags, true)
+	// Most statements take one line: size the list once.
+	p.file.Stmts = make([]Stmt, 0, cap(p.file.lines.lines))
 	p.next()
 	p.parseFile()
 	p.diags.list.Sort()
@@ -32,9 +36,9 @@ type parser struct {
 	sc    scanner
 	file  *File
 	diags diagnostics
-	names map[string]string // interned identifiers
-	depth int               // current expression nesting
-	prev  Token             // the token before the current one
+	src   string // the source; token texts are substrings of it
+	depth int    // current expression nesting
+	prev  Token  // the token before the current one
 
 	// Slabs for the most frequent nodes, to allocate them in bulk.
 	idents slab[Ident]
@@ -42,6 +46,40 @@ type parser struct {
 	args   slab[Arg]
 	sels   slab[SelectorExpr]
 	bins   slab[BinaryExpr]
+	facts  slab[FactStmt]
+
+	argBuf    []*Arg
+	argSlices sliceSlab[*Arg]
+}
+
+// sliceSlab copies short slices into large shared chunks.
+type sliceSlab[T any] struct{ buf []T }
+
+// take returns a copy of s with len == cap, or nil for an empty s.
+func (s *sliceSlab[T]) take(x []T) []T {
+	if len(x) == 0 {
+		return nil
+	}
+	if len(s.buf) < len(x) {
+		s.buf = make([]T, max(1024, len(x)))
+	}
+	out := s.buf[:len(x):len(x)]
+	copy(out, x)
+	s.buf = s.buf[len(x):]
+	return out
+}
+
+// alloc returns a zeroed slice of length n with len == cap.
+func (s *sliceSlab[T]) alloc(n int) []T {
+	if n == 0 {
+		return nil
+	}
+	if len(s.buf) < n {
+		s.buf = make([]T, max(1024, n))
+	}
+	out := s.buf[:n:n]
+	s.buf = s.buf[n:]
+	return out
 }
 
 // slab hands out pointers into large chunks, to cut allocations per node.
@@ -61,7 +99,7 @@ func (p *parser) next() {
 	p.prev = p.sc.tok
 	p.sc.next()
 	for p.sc.tok == COMMENT {
-		p.file.Comments = append(p.file.Comments, &Comment{Slash: p.sc.pos, Text: string(p.sc.lit)})
+		p.file.Comments = append(p.file.Comments, &Comment{Slash: p.sc.pos, Text: p.text()})
 		p.sc.next()
 	}
 }
@@ -121,14 +159,8 @@ func (p *parser) expect(t Token, what string) Pos {
 	return pos
 }
 
-func (p *parser) intern(b []byte) string {
-	if s, ok := p.names[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	p.names[s] = s
-	return s
-}
+// text returns the source text of the current token.
+func (p *parser) text() string { return p.src[p.sc.pos-1 : p.sc.end] }
 
 // ident parses an identifier.
 func (p *parser) ident(what string) *Ident {
@@ -150,7 +182,7 @@ func (p *parser) fieldName(what string) *Ident {
 func (p *parser) takeIdent() *Ident {
 	id := p.idents.new()
 	id.NamePos = p.pos()
-	id.Name = p.intern(p.sc.lit)
+	id.Name = p.text()
 	p.next()
 	return id
 }
@@ -244,7 +276,8 @@ func (p *parser) parseTypeDecl() *TypeDecl {
 
 // parseFact parses "Type(field: value, ...)".
 func (p *parser) parseFact() *FactStmt {
-	s := &FactStmt{Type: p.takeIdent()}
+	s := p.facts.new()
+	s.Type = p.takeIdent()
 	s.Lparen, s.Args, s.Rparen = p.parseArgs()
 	return s
 }
@@ -261,6 +294,13 @@ func (p *parser) parseRetract() *RetractStmt {
 // parseArgs parses "(name: value, ...)".
 func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
 	lparen = p.expect(LPAREN, "'(' after the type name")
+	// Collect into a scratch buffer, then copy to an exact-size slice cut
+	// from a shared chunk: one small allocation per many facts.
+	args = p.argBuf[:0]
+	defer func() {
+		p.argBuf = args[:0]
+		args = p.argSlices.take(args)
+	}()
 	for p.tok() != RPAREN {
 		if p.tok() != IDENT && !p.tok().IsKeyword() {
 			if p.tok() == EOF {
@@ -523,7 +563,11 @@ func (p *parser) parsePrimary() Expr {
 		lit := p.lits.new()
 		lit.ValuePos = p.pos()
 		lit.ValueEnd = Pos(p.sc.end + 1)
-		lit.Value = Value{Type: TypeString, Str: string(p.sc.lit)}
+		if p.sc.escaped {
+			lit.Value = Value{Type: TypeString, Str: string(p.sc.lit)}
+		} else {
+			lit.Value = Value{Type: TypeString, Str: p.src[int(p.sc.pos) : p.sc.end-1]}
+		}
 		p.next()
 		return lit
 	case TRUE, FALSE:

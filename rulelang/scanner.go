@@ -1,6 +1,7 @@
 package rulelang
 
 import (
+	"bytes"
 	"unicode"
 	"unicode/utf8"
 )
@@ -21,7 +22,10 @@ type scanner struct {
 	pos Pos
 	end int    // offset just after the token
 	lit []byte // IDENT, NUMBER, COMMENT: raw text; STRING: decoded value
-	buf []byte // decoding buffer for strings with escapes
+	// escaped reports whether the STRING token had escapes, so that lit
+	// differs from the source text between the quotes.
+	escaped bool
+	buf     []byte // decoding buffer for strings with escapes
 }
 
 func (s *scanner) init(lt *lineTable, src []byte, diags *diagnostics, comments bool) {
@@ -31,6 +35,9 @@ func (s *scanner) init(lt *lineTable, src []byte, diags *diagnostics, comments b
 	s.comments = comments
 	s.off = 0
 	s.tok = ILLEGAL
+	if n := bytes.Count(src, newline) + 1; cap(lt.lines) < n {
+		lt.lines = make([]int, 0, n)
+	}
 	lt.lines = append(lt.lines[:0], 0)
 	lt.size = len(src)
 	// Skip a byte order mark.
@@ -38,6 +45,8 @@ func (s *scanner) init(lt *lineTable, src []byte, diags *diagnostics, comments b
 		s.off = 3
 	}
 }
+
+var newline = []byte{'\n'}
 
 func (s *scanner) errorf(off int, format string, args ...any) {
 	s.diags.errorf(Pos(off+1), format, args...)
@@ -285,6 +294,7 @@ func (s *scanner) scanString(start int) {
 	}
 	raw := s.src[valStart:s.off]
 	s.off++ // closing quote
+	s.escaped = escaped
 	if !escaped {
 		s.lit = raw
 		return

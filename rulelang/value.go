@@ -48,9 +48,9 @@ func typeByName(name string) Type {
 // Value is a typed constant: a literal in the source, or a field value of a
 // fact. Only the field selected by Type is meaningful. Numbers are float64.
 type Value struct {
-	Type Type
 	Str  string
 	Num  float64
+	Type Type
 	Bool bool
 }
 
