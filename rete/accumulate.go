@@ -1,0 +1,474 @@
+package rete
+
+import (
+	"math"
+
+	"github.com/accretedb/accrete/rulelang"
+)
+
+// This file holds the accumulate network of an aggregation rule: the
+// factorised structure that keeps, for every main fact and aggregate, a
+// retractable state over the distinct source facts connected to it.
+//
+// The join tree is rooted at the main variable. A source variable c with
+// parent p joins on fields (p.f1 == c.g1 AND ...). The facts of c are kept
+// in groups by their values of g1..; all facts of a group are connected to
+// the same main facts, so a group carries its reach: for every main fact m,
+// the number of facts of p connected to m whose values of f1.. equal the
+// group's key (for a child of the root, that is m itself). The aggregates
+// over c for m range over the members of every group whose reach holds m;
+// groups are disjoint, so each fact counts once, and nothing ever looks at
+// c's siblings.
+//
+// When a fact enters or leaves a group, the states of the mains in the
+// group's reach take its values; when a main enters or leaves a group's
+// reach (its count crosses zero), the states take the values of all the
+// group's members, and the change of reach flows down to the child groups
+// the members point to. Work is proportional to the facts and mains
+// touched; the join itself is never materialized.
+
+// aggRule is the network of an aggregation rule.
+type aggRule struct {
+	e     *Engine
+	rule  *rulelang.Rule
+	index int
+	main  *typeMem
+	root  *rootVar
+	srcs  []*srcVar // by variable index; srcs[0] is nil
+	aggs  []aggSpec
+
+	states []aggState // len(aggs) per main slot
+
+	thresholds []rulelang.Term
+	tests      []boolFn
+	actions    []action
+	en         env
+	rows       [1][]uint64
+	vals       []float64 // scratch: aggregate values
+	nulls      []bool    // scratch
+
+	// Activations, per main slot.
+	held    []uint64  // bitset: the rule held at the end of the last agenda
+	fired   []float64 // len(aggs) per main slot: the values it held with
+	dirtyAt []uint32  // epoch in which the main was last marked dirty
+	dirty   []uint32  // mains whose activation may have changed
+	epoch   uint32
+}
+
+// aggSpec is a compiled aggregate.
+type aggSpec struct {
+	name  string
+	fn    rulelang.AggFunc
+	src   int
+	field int   // the argument's field when it is a plain number field, else -1
+	arg   numFn // the argument otherwise (nil for COUNT)
+}
+
+// value returns the aggregate's argument for a fact of its source.
+func (a *aggSpec) value(en *env, row []uint64) float64 {
+	switch {
+	case a.field >= 0:
+		return math.Float64frombits(row[a.field])
+	case a.arg == nil:
+		return 0
+	}
+	en.rows[0] = row
+	return a.arg(en)
+}
+
+// rootVar is the main variable's node.
+type rootVar struct {
+	r        *aggRule
+	t        *typeMem
+	alpha    *alphaNode
+	children []*srcVar
+	downKey  [][]int // per child: the main's join fields
+	kbuf     []uint64
+}
+
+// srcVar is the node of a source variable.
+type srcVar struct {
+	r        *aggRule
+	v        int
+	t        *typeMem
+	alpha    *alphaNode
+	upKey    []int // this variable's fields in the join with its parent
+	children []*srcVar
+	downKey  [][]int // per child: this variable's join fields
+	aggs     []int   // indices of the aggregates over this variable
+	groups   hindex[*group]
+	pos      []int32 // slot → position in its group's members
+	kbuf     []uint64
+	cbuf     []uint64
+}
+
+// group holds the facts of a source variable with one key, and the main
+// facts connected to them.
+type group struct {
+	members []uint32
+	reach   []reachEntry     // small reach sets
+	big     map[uint32]int32 // large reach sets (then reach is nil)
+}
+
+// reachEntry counts the parent facts that connect main fact m to a group.
+type reachEntry struct {
+	m uint32
+	n int32
+}
+
+// bigReach is the reach size from which a group switches to a map.
+const bigReach = 16
+
+// inc adds one link from main m and reports whether m is new.
+func (g *group) inc(m uint32) bool {
+	if g.big != nil {
+		g.big[m]++
+		return g.big[m] == 1
+	}
+	for i := range g.reach {
+		if g.reach[i].m == m {
+			g.reach[i].n++
+			return false
+		}
+	}
+	if len(g.reach) < bigReach {
+		g.reach = append(g.reach, reachEntry{m, 1})
+		return true
+	}
+	g.big = make(map[uint32]int32, 2*bigReach)
+	for _, re := range g.reach {
+		g.big[re.m] = re.n
+	}
+	g.reach = nil
+	g.big[m] = 1
+	return true
+}
+
+// dec removes one link from main m and reports whether m is gone.
+func (g *group) dec(m uint32) bool {
+	if g.big != nil {
+		n, ok := g.big[m]
+		if !ok {
+			panic("BUG: reach of a group lost a main it does not hold")
+		}
+		if n > 1 {
+			g.big[m] = n - 1
+			return false
+		}
+		delete(g.big, m)
+		if len(g.big) == 0 {
+			g.big = nil
+		}
+		return true
+	}
+	for i := range g.reach {
+		if g.reach[i].m == m {
+			if g.reach[i].n > 1 {
+				g.reach[i].n--
+				return false
+			}
+			last := len(g.reach) - 1
+			g.reach[i] = g.reach[last]
+			g.reach = g.reach[:last]
+			if last == 0 {
+				g.reach = nil
+			}
+			return true
+		}
+	}
+	panic("BUG: reach of a group lost a main it does not hold")
+}
+
+// mains appends the main facts the group reaches to dst.
+func (g *group) mains(dst []uint32) []uint32 {
+	if g.big != nil {
+		for m := range g.big {
+			dst = append(dst, m)
+		}
+		return dst
+	}
+	for _, re := range g.reach {
+		dst = append(dst, re.m)
+	}
+	return dst
+}
+
+func (g *group) reaches() bool { return len(g.reach) > 0 || g.big != nil }
+
+func (g *group) has(m uint32) bool {
+	if g.big != nil {
+		_, ok := g.big[m]
+		return ok
+	}
+	for _, re := range g.reach {
+		if re.m == m {
+			return true
+		}
+	}
+	return false
+}
+
+// ensureMain makes room for the state and activation of main slot m.
+func (r *aggRule) ensureMain(m uint32) {
+	n := int(m) + 1
+	if len(r.dirtyAt) >= n {
+		return
+	}
+	size := max(n, 2*len(r.dirtyAt), 64)
+	k := len(r.aggs)
+	r.states = append(r.states, make([]aggState, size*k-len(r.states))...)
+	r.fired = append(r.fired, make([]float64, size*k-len(r.fired))...)
+	r.dirtyAt = append(r.dirtyAt, make([]uint32, size-len(r.dirtyAt))...)
+	if words := (size + 63) / 64; words > len(r.held) {
+		r.held = append(r.held, make([]uint64, words-len(r.held))...)
+	}
+}
+
+func (r *aggRule) markDirty(m uint32) {
+	if r.dirtyAt[m] != r.epoch {
+		r.dirtyAt[m] = r.epoch
+		r.dirty = append(r.dirty, m)
+	}
+}
+
+// addFact adds the aggregate values of a fact of source v to main m.
+func (r *aggRule) addFact(m uint32, v *srcVar, row []uint64) {
+	base := int(m) * len(r.aggs)
+	for _, ai := range v.aggs {
+		a := &r.aggs[ai]
+		r.states[base+ai].add(a.fn, a.value(&r.en, row))
+	}
+	r.markDirty(m)
+}
+
+// removeFact takes the aggregate values of a fact of source v out of main m.
+func (r *aggRule) removeFact(m uint32, v *srcVar, row []uint64) {
+	base := int(m) * len(r.aggs)
+	for _, ai := range v.aggs {
+		a := &r.aggs[ai]
+		r.states[base+ai].remove(a.fn, a.value(&r.en, row))
+	}
+	r.markDirty(m)
+}
+
+// The root: a main fact that enters links itself to the groups its join
+// fields name.
+
+func (rt *rootVar) add(m uint32) {
+	r := rt.r
+	r.ensureMain(m)
+	row := rt.t.row(m)
+	for i, c := range rt.children {
+		rt.kbuf = keyOf(rt.kbuf, row, rt.downKey[i], rt.t.kinds)
+		g := c.groupFor(rt.kbuf)
+		if g.inc(m) {
+			c.connect(m, g)
+		}
+	}
+	r.markDirty(m)
+}
+
+func (rt *rootVar) remove(m uint32) {
+	row := rt.t.row(m)
+	for i, c := range rt.children {
+		rt.kbuf = keyOf(rt.kbuf, row, rt.downKey[i], rt.t.kinds)
+		g := c.mustGroup(rt.kbuf)
+		if g.dec(m) {
+			c.disconnect(m, g)
+		}
+		c.dropIfEmpty(rt.kbuf, g)
+	}
+	rt.r.markDirty(m)
+}
+
+func (rt *rootVar) modify(m uint32, old, new []uint64) bool {
+	for _, k := range rt.downKey {
+		if !sameKey(old, new, k, rt.t.kinds) {
+			return false
+		}
+	}
+	// Same links: only the main's fields changed, which the agenda sees.
+	rt.r.markDirty(m)
+	return true
+}
+
+// groupFor returns the group with the given key, creating it.
+func (v *srcVar) groupFor(key []uint64) *group {
+	g, ok := v.groups.get(key)
+	if !ok {
+		g = new(group)
+		v.groups.put(key, g)
+	}
+	return g
+}
+
+func (v *srcVar) mustGroup(key []uint64) *group {
+	g, ok := v.groups.get(key)
+	if !ok {
+		panic("BUG: missing group in the accumulate network")
+	}
+	return g
+}
+
+// dropIfEmpty forgets a group without members and reach.
+func (v *srcVar) dropIfEmpty(key []uint64, g *group) {
+	if len(g.members) == 0 && !g.reaches() {
+		v.groups.del(key)
+	}
+}
+
+// connect adds every member of g (and, below, everything they lead to) to
+// main m, which has just entered g's reach.
+func (v *srcVar) connect(m uint32, g *group) {
+	r := v.r
+	for _, f := range g.members {
+		row := v.t.row(f)
+		r.addFact(m, v, row)
+		for i, c := range v.children {
+			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
+			cg := c.groupFor(v.cbuf)
+			if cg.inc(m) {
+				c.connect(m, cg)
+			}
+		}
+	}
+}
+
+// disconnect undoes connect: main m has just left g's reach.
+func (v *srcVar) disconnect(m uint32, g *group) {
+	r := v.r
+	for _, f := range g.members {
+		row := v.t.row(f)
+		r.removeFact(m, v, row)
+		for i, c := range v.children {
+			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
+			cg := c.mustGroup(v.cbuf)
+			if cg.dec(m) {
+				c.disconnect(m, cg)
+			}
+			c.dropIfEmpty(v.cbuf, cg)
+		}
+	}
+}
+
+func (v *srcVar) setPos(slot uint32, p int) {
+	if int(slot) >= len(v.pos) {
+		v.pos = append(v.pos, make([]int32, int(slot)+1-len(v.pos))...)
+	}
+	v.pos[slot] = int32(p)
+}
+
+func (v *srcVar) add(slot uint32) {
+	r := v.r
+	row := v.t.row(slot)
+	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
+	g := v.groupFor(v.kbuf)
+	v.setPos(slot, len(g.members))
+	g.members = append(g.members, slot)
+	if !g.reaches() {
+		return
+	}
+	ms := r.e.mainsBuf(g)
+	for _, m := range ms {
+		r.addFact(m, v, row)
+	}
+	for i, c := range v.children {
+		v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
+		cg := c.groupFor(v.cbuf)
+		for _, m := range ms {
+			if cg.inc(m) {
+				c.connect(m, cg)
+			}
+		}
+	}
+	r.e.freeMains(ms)
+}
+
+func (v *srcVar) remove(slot uint32) {
+	r := v.r
+	row := v.t.row(slot)
+	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
+	g := v.mustGroup(v.kbuf)
+	if g.reaches() {
+		ms := r.e.mainsBuf(g)
+		for _, m := range ms {
+			r.removeFact(m, v, row)
+		}
+		for i, c := range v.children {
+			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
+			cg := c.mustGroup(v.cbuf)
+			for _, m := range ms {
+				if cg.dec(m) {
+					c.disconnect(m, cg)
+				}
+			}
+			c.dropIfEmpty(v.cbuf, cg)
+		}
+		r.e.freeMains(ms)
+	}
+	p := v.pos[slot]
+	last := len(g.members) - 1
+	moved := g.members[last]
+	g.members[p] = moved
+	v.pos[moved] = p
+	g.members = g.members[:last]
+	if last == 0 {
+		g.members = nil
+	}
+	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
+	v.dropIfEmpty(v.kbuf, g)
+}
+
+func (v *srcVar) modify(slot uint32, old, new []uint64) bool {
+	kinds := v.t.kinds
+	if !sameKey(old, new, v.upKey, kinds) {
+		return false
+	}
+	for _, k := range v.downKey {
+		if !sameKey(old, new, k, kinds) {
+			return false
+		}
+	}
+	// The fact stays in its group with the same links: only its
+	// aggregate values may change.
+	r := v.r
+	changed := false
+	for _, ai := range v.aggs {
+		a := &r.aggs[ai]
+		if math.Float64bits(a.value(&r.en, old)) != math.Float64bits(a.value(&r.en, new)) {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return true
+	}
+	v.kbuf = keyOf(v.kbuf, old, v.upKey, kinds)
+	g := v.mustGroup(v.kbuf)
+	if !g.reaches() {
+		return true
+	}
+	ms := r.e.mainsBuf(g)
+	for _, m := range ms {
+		r.removeFact(m, v, old)
+		r.addFact(m, v, new)
+	}
+	r.e.freeMains(ms)
+	return true
+}
+
+// mainsBuf returns the mains of g in a scratch slice; release it with
+// freeMains. Calls nest (connect may add facts further down), so the
+// buffers form a stack.
+func (e *Engine) mainsBuf(g *group) []uint32 {
+	var buf []uint32
+	if n := len(e.mainStack); n > 0 {
+		buf = e.mainStack[n-1]
+		e.mainStack = e.mainStack[:n-1]
+	}
+	return g.mains(buf[:0])
+}
+
+func (e *Engine) freeMains(buf []uint32) {
+	e.mainStack = append(e.mainStack, buf[:0])
+}

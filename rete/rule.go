@@ -1,0 +1,238 @@
+package rete
+
+import (
+	"slices"
+
+	"github.com/accretedb/accrete/rulelang"
+)
+
+// newAggRule builds the accumulate network of an aggregation rule and
+// feeds it working memory.
+func (e *Engine) newAggRule(r *rulelang.Rule, types []*typeMem) *aggRule {
+	ar := &aggRule{e: e, rule: r, index: len(e.rules), main: types[0], epoch: 1}
+	ar.en = env{e: e, rows: ar.rows[:]}
+	ar.root = &rootVar{r: ar, t: types[0], alpha: e.alphaFor(types[0], r.Vars[0].Filters)}
+	ar.srcs = make([]*srcVar, len(r.Vars))
+	for i := 1; i < len(r.Vars); i++ {
+		ar.srcs[i] = &srcVar{r: ar, v: i, t: types[i], alpha: e.alphaFor(types[i], r.Vars[i].Filters)}
+	}
+	for _, j := range r.Joins {
+		parentFields := make([]int, len(j.Keys))
+		childFields := make([]int, len(j.Keys))
+		for k, key := range j.Keys {
+			parentFields[k], childFields[k] = key.ParentField, key.ChildField
+		}
+		child := ar.srcs[j.Child]
+		child.upKey = childFields
+		child.groups = newHindex[*group](len(childFields))
+		if j.Parent == 0 {
+			ar.root.children = append(ar.root.children, child)
+			ar.root.downKey = append(ar.root.downKey, parentFields)
+		} else {
+			p := ar.srcs[j.Parent]
+			p.children = append(p.children, child)
+			p.downKey = append(p.downKey, parentFields)
+		}
+	}
+	for i, a := range r.Aggregates {
+		spec := aggSpec{name: a.Name, fn: a.Func, src: a.Source, field: -1}
+		if f, ok := a.Arg.(*rulelang.FieldRef); ok && f.Type() == rulelang.TypeNumber {
+			spec.field = f.Field
+		} else if a.Func != rulelang.AggCount {
+			spec.arg = single.num(a.Arg)
+		}
+		ar.aggs = append(ar.aggs, spec)
+		ar.srcs[a.Source].aggs = append(ar.srcs[a.Source].aggs, i)
+	}
+	ar.thresholds = r.Thresholds
+	for _, t := range r.Thresholds {
+		ar.tests = append(ar.tests, single.bool(t))
+	}
+	ar.actions = compileActions(single, r.Actions)
+	ar.vals = make([]float64, len(ar.aggs))
+	ar.nulls = make([]bool, len(ar.aggs))
+	ar.main.tracked = true
+
+	ar.root.alpha.sinks = append(ar.root.alpha.sinks, ar.root)
+	e.prime(ar.root.alpha, ar.root)
+	for _, v := range ar.srcs[1:] {
+		v.alpha.sinks = append(v.alpha.sinks, v)
+		e.prime(v.alpha, v)
+	}
+	return ar
+}
+
+// newJoinRule builds the join network of a rule without aggregation
+// variables and feeds it working memory.
+func (e *Engine) newJoinRule(r *rulelang.Rule, types []*typeMem) *joinRule {
+	n := len(r.Vars)
+	jr := &joinRule{e: e, rule: r, index: len(e.rules), log: make(map[string]*logEntry)}
+	jr.rows = make([][]uint64, n)
+	jr.en = env{e: e, rows: jr.rows}
+	for i, v := range r.Vars {
+		l := &joinLevel{jr: jr, i: i, t: types[i], alpha: e.alphaFor(types[i], v.Filters), byFact: make(map[uint32][]*token)}
+		types[i].tracked = true
+		jr.levels = append(jr.levels, l)
+	}
+	for _, j := range r.Joins {
+		l := jr.levels[j.Child]
+		for _, k := range j.Keys {
+			l.rightKey = append(l.rightKey, k.ChildField)
+			l.leftKey = append(l.leftKey, varField{j.Parent, k.ParentField})
+		}
+	}
+	for _, f := range r.JoinFilters {
+		l := jr.levels[maxVar(f)]
+		l.tests = append(l.tests, identity.bool(f))
+	}
+	for i, l := range jr.levels {
+		l.right = newHindex[*slotBucket](len(l.rightKey))
+		if i+1 < n {
+			l.next = jr.levels[i+1]
+			l.mem = newHindex[*tokBucket](len(l.next.leftKey))
+		} else {
+			l.mem = newHindex[*tokBucket](0)
+		}
+	}
+	jr.actions = compileActions(identity, r.Actions)
+	for _, l := range jr.levels {
+		l.alpha.sinks = append(l.alpha.sinks, l)
+		e.prime(l.alpha, l)
+	}
+	return jr
+}
+
+func (r *aggRule) info() *rulelang.Rule  { return r.rule }
+func (jr *joinRule) info() *rulelang.Rule { return jr.rule }
+
+// evaluate computes the aggregates of main m into r.vals and r.nulls and
+// reports whether the rule holds for m.
+func (r *aggRule) evaluate(m uint32) bool {
+	r.ensureMain(m)
+	base := int(m) * len(r.aggs)
+	anyNull := false
+	for i, a := range r.aggs {
+		v, ok := r.states[base+i].result(a.fn)
+		r.vals[i], r.nulls[i] = v, !ok
+		anyNull = anyNull || !ok
+	}
+	t := r.main
+	if !t.isAlive(m) || anyNull {
+		return false
+	}
+	row := t.row(m)
+	if !r.root.alpha.pass(r.e, row) {
+		return false
+	}
+	r.rows[0] = row
+	r.en.aggs = r.vals
+	for _, f := range r.tests {
+		if !f(&r.en) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *aggRule) isHeld(m uint32) bool {
+	return int(m>>6) < len(r.held) && r.held[m>>6]&(1<<(m&63)) != 0
+}
+
+func (r *aggRule) setHeld(m uint32, on bool) {
+	if on {
+		r.held[m>>6] |= 1 << (m & 63)
+	} else {
+		r.held[m>>6] &^= 1 << (m & 63)
+	}
+}
+
+// sameValues compares aggregate values as the language's == does, except
+// that NaN equals NaN.
+func sameValues(a, b []float64) bool {
+	for i := range a {
+		if a[i] != b[i] && (a[i] == a[i] || b[i] == b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// agenda evaluates the mains marked dirty during the step, in first-assert
+// order, and emits fires, updates and withdrawals.
+func (r *aggRule) agenda(out *[]Event) {
+	if len(r.dirty) == 0 {
+		return
+	}
+	slices.Sort(r.dirty)
+	k := len(r.aggs)
+	for _, m := range r.dirty {
+		holds := r.evaluate(m)
+		held := r.isHeld(m)
+		fired := r.fired[int(m)*k : int(m)*k+k]
+		switch {
+		case holds && !held:
+			r.setHeld(m, true)
+			copy(fired, r.vals)
+			*out = append(*out, r.event(Fire, m))
+		case holds:
+			if !sameValues(fired, r.vals) || r.e.changedInStep(r.main, m) {
+				copy(fired, r.vals)
+				*out = append(*out, r.event(Update, m))
+			}
+		case held:
+			r.setHeld(m, false)
+			*out = append(*out, r.event(Withdraw, m))
+		}
+	}
+	r.dirty = r.dirty[:0]
+	r.epoch++
+	if r.epoch == 0 {
+		clear(r.dirtyAt)
+		r.epoch = 1
+	}
+}
+
+// event builds an event for main m; for a fire or an update r.vals holds
+// its aggregate values.
+func (r *aggRule) event(kind EventKind, m uint32) Event {
+	ev := Event{Kind: kind, Rule: r.rule.Name, Facts: []Fact{r.e.fact(r.main, m)}}
+	if kind == Withdraw {
+		return ev
+	}
+	ev.Aggregates = r.bindings(r.vals)
+	r.rows[0] = r.main.row(m)
+	r.en.aggs = r.vals
+	ev.Actions = runActions(r.actions, &r.en)
+	return ev
+}
+
+func (r *aggRule) bindings(vals []float64) []Binding {
+	b := make([]Binding, len(r.aggs))
+	for i, a := range r.aggs {
+		b[i] = Binding{Name: a.name, Value: vals[i]}
+	}
+	return b
+}
+
+func (r *aggRule) activations(out *[]Activation) {
+	k := len(r.aggs)
+	for m := uint32(0); m < r.main.n; m++ {
+		if r.isHeld(m) {
+			*out = append(*out, Activation{
+				Rule:       r.rule.Name,
+				Facts:      []Fact{r.e.fact(r.main, m)},
+				Aggregates: r.bindings(r.fired[int(m)*k : int(m)*k+k]),
+			})
+		}
+	}
+}
+
+func (jr *joinRule) activations(out *[]Activation) {
+	for _, slots := range jr.tuples() {
+		a := Activation{Rule: jr.rule.Name, Facts: make([]Fact, len(slots))}
+		for i, s := range slots {
+			a.Facts[i] = jr.e.fact(jr.levels[i].t, s)
+		}
+		*out = append(*out, a)
+	}
+}
