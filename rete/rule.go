@@ -102,7 +102,7 @@ func (e *Engine) newJoinRule(r *rulelang.Rule, types []*typeMem) *joinRule {
 	return jr
 }
 
-func (r *aggRule) info() *rulelang.Rule  { return r.rule }
+func (r *aggRule) info() *rulelang.Rule   { return r.rule }
 func (jr *joinRule) info() *rulelang.Rule { return jr.rule }
 
 // evaluate computes the aggregates of main m into r.vals and r.nulls and
