@@ -292,9 +292,7 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 	for _, call := range d.Actions {
 		r.Actions = append(r.Actions, c.action(r, call))
 	}
-	if len(c.diags.list) > nerr || len(r.Vars) == 0 {
-		// Classifying conditions over unresolved names would only add
-		// consequences of the errors already reported.
+	if len(r.Vars) == 0 {
 		return nil
 	}
 	c.classify(r)

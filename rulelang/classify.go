@@ -23,12 +23,13 @@ type joinEdge struct {
 	at   Pos
 }
 
-// classify sorts the conjuncts of r.Cond (which may be nil). It is called only when the rule
-// has no other error, so every term is well typed.
+// classify sorts the conjuncts of r.Cond (which may be nil). Conjuncts in
+// which an error was already reported are skipped.
 func (c *checker) classify(r *Rule) {
 	agg := r.Kind == AggregationRule
 	main := r.Vars[0]
 	nerr := len(c.diags.list)
+	incomplete := false
 	var edges []*joinEdge
 	var conj []Term
 	if r.Cond != nil {
@@ -36,6 +37,12 @@ func (c *checker) classify(r *Rule) {
 	}
 	for _, t := range conj {
 		m := c.mentions(t)
+		if m.invalid {
+			// An error was reported inside; the conjunct cannot be
+			// classified, and might have been the missing join.
+			incomplete = true
+			continue
+		}
 		vars := m.vars()
 		if len(m.aggs) > 0 {
 			c.threshold(r, t, m, vars)
@@ -75,7 +82,7 @@ func (c *checker) classify(r *Rule) {
 		r.JoinFilters = append(r.JoinFilters, t)
 	}
 	if agg {
-		c.joinTree(r, edges, len(c.diags.list) == nerr)
+		c.joinTree(r, edges, !incomplete && len(c.diags.list) == nerr)
 		return
 	}
 	for _, e := range edges {
