@@ -23,7 +23,6 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the database server", runServe},
 		"version": {"print the version", runVersion},
 		"check":   {"check rules files and report errors as file:line:col", runCheck},
 		"fmt":     {"print rules files in canonical form (-w rewrites them)", runFmt},
