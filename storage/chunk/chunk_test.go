@@ -222,7 +222,9 @@ func TestEncodeErrors(t *testing.T) {
 	f("wrong value type", func(dst []byte) ([]byte, error) {
 		return enc.Append(dst, model.TypeFloat, []int64{1, 2}, []model.FieldValue{model.Float(1), model.Int(2)})
 	}, ErrWrongType, "wrong field type: integer value at index 1 of a float chunk")
-	f("invalid type", func(dst []byte) ([]byte, error) { return enc.Append(dst, model.TypeInvalid, []int64{1}, []model.FieldValue{{}}) },
+	f("invalid type", func(dst []byte) ([]byte, error) {
+		return enc.Append(dst, model.TypeInvalid, []int64{1}, []model.FieldValue{{}})
+	},
 		ErrWrongType, "wrong field type: cannot encode invalid values")
 	f("invalid columns", func(dst []byte) ([]byte, error) { return enc.AppendColumns(dst, &Columns{Times: []int64{1}}) },
 		ErrWrongType, "wrong field type: cannot encode invalid columns")
