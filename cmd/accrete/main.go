@@ -24,6 +24,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
+		"run":     {"run a rules program and print its actions", runRun},
 		"check":   {"check rules files and report errors as file:line:col", runCheck},
 		"fmt":     {"print rules files in canonical form (-w rewrites them)", runFmt},
 	}
