@@ -89,8 +89,8 @@ type decoder struct {
 
 // newDecoder checks that data's header names f, t and form and returns a
 // decoder positioned after it.
-func newDecoder(data []byte, f Func, t model.FieldType, form byte) *decoder {
-	d := &decoder{fn: f, typ: t}
+func newDecoder(data []byte, f Func, t model.FieldType, form byte) decoder {
+	d := decoder{fn: f, typ: t}
 	h, err := readHeader(data)
 	switch {
 	case err != nil:

@@ -16,10 +16,11 @@ import (
 // matched by their bits: Remove(+0) does not remove a -0.
 //
 // It is small while it can be: 24 bytes holding the only distinct value
-// inline, with no allocation however many times that value is added; the
-// B-tree (github.com/tidwall/btree, about 150 bytes plus 16 per distinct
-// value) is built when a second distinct value arrives and dropped when the
-// multiset becomes empty.
+// inline, with no allocation however many times that value is added. The
+// B-tree (github.com/tidwall/btree) is built when a second distinct value
+// arrives and dropped when the multiset becomes empty; with it a FloatMinMax
+// takes about 144 bytes for two distinct values, 240 for eight, and about 34
+// bytes per distinct value in large multisets.
 //
 // The zero value is empty and ready to use. It is not safe for concurrent
 // use.

@@ -16,7 +16,7 @@ import (
 // timestamps and keeps values only.
 //
 // A state holding a single distinct point does not allocate; from two on it
-// keeps a B-tree of about 40 bytes per distinct point.
+// keeps a B-tree of 40 to 80 bytes per distinct point.
 type OrderedState struct {
 	fn  Func
 	typ model.FieldType
