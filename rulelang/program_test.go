@@ -1,0 +1,140 @@
+package rulelang
+
+import (
+	"testing"
+)
+
+func mustCompile(t *testing.T, src string) *Program {
+	t.Helper()
+	prog, err := Compile("p.rules", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prog
+}
+
+func TestKeyField(t *testing.T) {
+	prog := mustCompile(t, `type Marked : <name: string, #code: number, id: string>
+type ByID : <name: string, id: string>
+type None : <a: string, b: bool>
+`)
+	f := func(name string, key int) {
+		t.Helper()
+		ty := prog.Type(name)
+		if ty == nil || ty.Key != key {
+			t.Errorf("%s: key %v, want %d", name, ty, key)
+		}
+	}
+	f("Marked", 1)
+	f("ByID", 1)
+	f("None", -1)
+	if prog.Type("Nope") != nil {
+		t.Error("Type found an undeclared type")
+	}
+	if i := prog.Type("Marked").FieldIndex("id"); i != 2 {
+		t.Errorf("FieldIndex(id) = %d", i)
+	}
+}
+
+func TestStatementsInFileOrder(t *testing.T) {
+	prog := mustCompile(t, `A(id: "early", n: -2.5, ok: true)
+type A : <id: string, n: number, ok: bool>
+rule r : {a: A} / a.ok ==> print(a.id)
+retract A(id: "early")
+A(id: "late", n: 1e3, ok: false)
+`)
+	var kinds string
+	for _, s := range prog.Stmts {
+		switch s.(type) {
+		case *TypeInfo:
+			kinds += "T"
+		case *Fact:
+			kinds += "F"
+		case *Retract:
+			kinds += "X"
+		case *Rule:
+			kinds += "R"
+		}
+	}
+	if kinds != "FTRXF" {
+		t.Fatalf("statement kinds %q, want FTRXF", kinds)
+	}
+	first := prog.Stmts[0].(*Fact)
+	if first.Type != prog.Types[0] || first.Values[0].Str != "early" || first.Values[1].Num != -2.5 || !first.Values[2].Bool {
+		t.Fatalf("first fact %+v", first)
+	}
+	if last := prog.Stmts[4].(*Fact); last.Values[1].Num != 1000 || last.Values[2].Bool {
+		t.Fatalf("last fact %+v", last)
+	}
+	if x := prog.Stmts[3].(*Retract); x.Key != StringValue("early") {
+		t.Fatalf("retract key %v", x.Key)
+	}
+	if prog.Rules[0] != prog.Stmts[2] || prog.Rules[0].Kind != JoinRule || prog.Rules[0].Index != 0 {
+		t.Fatalf("rule %+v", prog.Rules[0])
+	}
+}
+
+// TestTermString checks the canonical rendering of checked terms: minimal
+// parentheses that keep the meaning.
+func TestTermString(t *testing.T) {
+	prog := mustCompile(t, `type P : <a: number, b: number, s: string, ok: bool>
+rule r1 : {p: P} / ((p.a + p.b) * 2 > -(p.a - 1)) AND (p.ok OR NOT (p.a == 1 AND p.ok)) ==> print((p.s + "x") + p.s, p.a - (p.b - 1), (p.a - p.b) - 1, p.a / (p.b * 2))
+rule r2 : {p: P} / (p.a > 1) == (p.b < 2) OR (p.ok OR p.ok) AND p.ok ==> print(1)
+`)
+	f := func(got Term, want string) {
+		t.Helper()
+		if got.String() != want {
+			t.Errorf("got %q, want %q", got.String(), want)
+		}
+	}
+	r1 := prog.Rules[0]
+	f(r1.Cond, "(p.a + p.b) * 2 > -(p.a - 1) AND (p.ok OR NOT (p.a == 1 AND p.ok))")
+	f(r1.Actions[0].Args[0], `p.s + "x" + p.s`)
+	f(r1.Actions[0].Args[1], "p.a - (p.b - 1)")
+	f(r1.Actions[0].Args[2], "p.a - p.b - 1")
+	f(r1.Actions[0].Args[3], "p.a / (p.b * 2)")
+	f(prog.Rules[1].Cond, "(p.a > 1) == (p.b < 2) OR (p.ok OR p.ok) AND p.ok")
+	// The rendering parses back to the same term.
+	for _, r := range prog.Rules {
+		again := mustCompile(t, "type P : <a: number, b: number, s: string, ok: bool>\nrule r : {p: P} / "+r.Cond.String()+" ==> print(1)\n")
+		if got := again.Rules[0].Cond.String(); got != r.Cond.String() {
+			t.Errorf("reparsed %q as %q", r.Cond.String(), got)
+		}
+	}
+	if c := r1.Actions[0].Args[0].(*Binary); c.Op != OpConcat || c.Type() != TypeString {
+		t.Errorf("string + is %s of type %s", c.Op, c.Type())
+	}
+}
+
+// TestResolvedIndices checks the indices the engine evaluates with.
+func TestResolvedIndices(t *testing.T) {
+	prog := mustCompile(t, `type D : <name: string, id: string>
+type E : <salary: number, deptId: string, id: string>
+rule r : {d: D, total: SUM(e.salary), n: COUNT(e.id)} / {e: E} / d.id == e.deptId AND n > 0 AND total > 10 ==> print(total, d.name)
+`)
+	r := prog.Rules[0]
+	if r.Kind != AggregationRule || r.Main() != r.Vars[0] || r.Vars[1].Name != "e" || r.Vars[1].Type != prog.Types[1] {
+		t.Fatalf("vars %+v", r.Vars)
+	}
+	agg := r.Aggregates[1]
+	if agg.Func != AggCount || agg.Source != 1 || agg.Index != 1 {
+		t.Fatalf("aggregate %+v", agg)
+	}
+	if ref := agg.Arg.(*FieldRef); ref.Var != 1 || ref.Field != 2 || ref.Type() != TypeString {
+		t.Fatalf("aggregate argument %+v", ref)
+	}
+	if len(r.Joins) != 1 || r.Joins[0].Parent != 0 || r.Joins[0].Child != 1 ||
+		len(r.Joins[0].Keys) != 1 || r.Joins[0].Keys[0] != (JoinKey{ParentField: 1, ChildField: 1}) {
+		t.Fatalf("joins %+v", r.Joins[0])
+	}
+	if len(r.Thresholds) != 2 {
+		t.Fatalf("thresholds %v", r.Thresholds)
+	}
+	if ref := r.Thresholds[0].(*Binary).X.(*AggRef); ref.Agg != 1 || ref.Type() != TypeNumber {
+		t.Fatalf("threshold %+v", ref)
+	}
+	a := r.Actions[0]
+	if !a.Print || a.Args[0].(*AggRef).Agg != 0 || a.Args[1].(*FieldRef).Field != 0 {
+		t.Fatalf("action %+v", a)
+	}
+}
