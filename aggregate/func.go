@@ -138,9 +138,7 @@ func (f Func) Retractable() bool {
 // needs its parameter: use [NewPercentile].
 //
 // The returned state is the concrete type named after the function
-// (*CountState, *SumState, ...); every one but *CountState implements
-// [FloatAdder] when in is model.TypeFloat, and so does *CountState for any
-// input type.
+// (*CountState, *SumState, ...), and implements [FloatAdder].
 func New(f Func, in model.FieldType) State {
 	switch f {
 	case Count:

@@ -63,10 +63,11 @@ type Selector interface {
 	Selected() (ts int64, v model.FieldValue, ok bool)
 }
 
-// FloatAdder is implemented by the states of float inputs (and by
-// *CountState for every input) to add float64 values in hot loops without
-// boxing each into a model.FieldValue. AddFloat(ts, f) is Add(ts,
-// model.Float(f)); it does not allocate, except that Median, Percentile and
+// FloatAdder adds float64 values in hot loops (query scans, rollups) without
+// boxing each into a model.FieldValue: AddFloat(ts, f) is Add(ts,
+// model.Float(f)). Every state New returns implements it; it may be called
+// on states of float inputs only (on a *CountState of any input) and panics
+// otherwise. It does not allocate, except that Median, Percentile and
 // Distinct grow their buffers.
 type FloatAdder interface {
 	AddFloat(ts int64, f float64)
