@@ -296,11 +296,7 @@ func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
 	lparen = p.expect(LPAREN, "'(' after the type name")
 	// Collect into a scratch buffer, then copy to an exact-size slice cut
 	// from a shared chunk: one small allocation per many facts.
-	args = p.argBuf[:0]
-	defer func() {
-		p.argBuf = args[:0]
-		args = p.argSlices.take(args)
-	}()
+	buf := p.argBuf[:0]
 	for p.tok() != RPAREN {
 		if p.tok() != IDENT && !p.tok().IsKeyword() {
 			if p.tok() == EOF {
@@ -314,19 +310,29 @@ func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
 			p.fail(a.Name.Pos(), msgPositionalArg)
 		}
 		p.next()
-		a.Value = p.parseExpr()
-		args = append(args, a)
+		// Fact values are nearly always bare literals: skip the
+		// precedence levels unless an operator follows.
+		if p.tok() == NOT {
+			a.Value = p.parseExpr()
+		} else {
+			a.Value = p.parseUnary()
+			if t := p.tok(); t != COMMA && t != RPAREN {
+				a.Value = p.parseBinaryRest(a.Value, precOr)
+			}
+		}
+		buf = append(buf, a)
 		if p.tok() != COMMA {
 			break
 		}
 		p.next()
 	}
+	p.argBuf = buf[:0]
 	if p.tok() != RPAREN {
 		p.failExpected("',' or ')'")
 	}
 	rparen = p.pos()
 	p.next()
-	return lparen, args, rparen
+	return lparen, p.argSlices.take(buf), rparen
 }
 
 // parseRule parses
@@ -442,79 +448,43 @@ func (p *parser) parseCall(fun *Ident) *CallExpr {
 //	mul  = unary { ("*" | "/") unary }
 //	unary = "-" unary | primary
 //	primary = literal | name | name "." field | name "(" args ")" | "(" or ")"
+//
+// parseBinary implements the binary levels by precedence climbing.
 
-func (p *parser) parseExpr() Expr { return p.parseOr() }
+func (p *parser) parseExpr() Expr { return p.parseBinary(precOr) }
 
-func (p *parser) binary(x Expr, op Token, opPos Pos, y Expr) *BinaryExpr {
-	b := p.bins.new()
-	b.X, b.OpPos, b.Op, b.Y = x, opPos, op, y
-	return b
+// parseBinary parses an expression whose binary operators all have a
+// precedence of at least prec.
+func (p *parser) parseBinary(prec int) Expr {
+	if p.tok() == NOT && prec <= precNot {
+		pos := p.pos()
+		p.enter()
+		p.next()
+		x := &UnaryExpr{OpPos: pos, Op: NOT, X: p.parseBinary(precNot)}
+		p.depth--
+		return p.parseBinaryRest(x, prec)
+	}
+	return p.parseBinaryRest(p.parseUnary(), prec)
 }
 
-func (p *parser) parseOr() Expr {
-	x := p.parseAnd()
-	for p.tok() == OR {
+// parseBinaryRest continues an expression whose first operand x has been
+// parsed.
+func (p *parser) parseBinaryRest(x Expr, prec int) Expr {
+	for {
+		op := p.tok()
+		oprec := op.precedence()
+		if oprec == precLowest || oprec < prec {
+			return x
+		}
 		pos := p.pos()
 		p.next()
-		x = p.binary(x, OR, pos, p.parseAnd())
+		b := p.bins.new()
+		b.X, b.OpPos, b.Op, b.Y = x, pos, op, p.parseBinary(oprec+1)
+		x = b
+		if oprec == precCmp && p.tok().precedence() == precCmp {
+			p.fail(p.pos(), msgChainedComparison)
+		}
 	}
-	return x
-}
-
-func (p *parser) parseAnd() Expr {
-	x := p.parseNot()
-	for p.tok() == AND {
-		pos := p.pos()
-		p.next()
-		x = p.binary(x, AND, pos, p.parseNot())
-	}
-	return x
-}
-
-func (p *parser) parseNot() Expr {
-	if p.tok() != NOT {
-		return p.parseCmp()
-	}
-	pos := p.pos()
-	p.enter()
-	p.next()
-	x := &UnaryExpr{OpPos: pos, Op: NOT, X: p.parseNot()}
-	p.depth--
-	return x
-}
-
-func (p *parser) parseCmp() Expr {
-	x := p.parseAdd()
-	if p.tok().precedence() != precCmp {
-		return x
-	}
-	op, pos := p.tok(), p.pos()
-	p.next()
-	x = p.binary(x, op, pos, p.parseAdd())
-	if p.tok().precedence() == precCmp {
-		p.fail(p.pos(), msgChainedComparison)
-	}
-	return x
-}
-
-func (p *parser) parseAdd() Expr {
-	x := p.parseMul()
-	for p.tok() == ADD || p.tok() == SUB {
-		op, pos := p.tok(), p.pos()
-		p.next()
-		x = p.binary(x, op, pos, p.parseMul())
-	}
-	return x
-}
-
-func (p *parser) parseMul() Expr {
-	x := p.parseUnary()
-	for p.tok() == MUL || p.tok() == QUO {
-		op, pos := p.tok(), p.pos()
-		p.next()
-		x = p.binary(x, op, pos, p.parseUnary())
-	}
-	return x
 }
 
 func (p *parser) enter() {
@@ -581,7 +551,7 @@ func (p *parser) parsePrimary() Expr {
 		x := &ParenExpr{Lparen: p.pos()}
 		p.enter()
 		p.next()
-		x.X = p.parseOr()
+		x.X = p.parseExpr()
 		p.depth--
 		if p.tok() != RPAREN {
 			p.failExpected("')'")
