@@ -23,6 +23,7 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"serve":   {"run the database server", runServe},
 		"version": {"print the version", runVersion},
 		"run":     {"run a rules program and print its actions", runRun},
 		"check":   {"check rules files and report errors as file:line:col", runCheck},

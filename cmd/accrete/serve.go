@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/accretedb/accrete"
+	"github.com/accretedb/accrete/influxcompat"
+	"github.com/accretedb/accrete/server"
+	"github.com/accretedb/accrete/storage"
+)
+
+// Defaults of accrete serve.
+const (
+	defaultListen = "127.0.0.1:8086"
+	defaultData   = "./accrete-data"
+	// shutdownTimeout bounds the wait for running requests at shutdown.
+	shutdownTimeout = 30 * time.Second
+)
+
+// runServe is `accrete serve`: it runs the server until SIGINT or SIGTERM.
+func runServe(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, args, stderr, nil)
+}
+
+// serveConfig is what accrete serve runs with: the configuration file with
+// the flags applied over it.
+type serveConfig struct {
+	server.Config
+	durability storage.Durability
+	auth       *server.Auth
+}
+
+// parseServeFlags reads the flags and the configuration file they name.
+// Flags given on the command line override the file; the file overrides
+// the flags' defaults.
+func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: accrete serve [-listen ADDR] [-data DIR] [-config FILE] [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Runs the database server with the InfluxDB 1.x HTTP API until SIGINT or SIGTERM.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	listen := fs.String("listen", defaultListen, "TCP `address` of the HTTP API")
+	data := fs.String("data", defaultData, "data `directory`")
+	configPath := fs.String("config", "", "configuration `file` (YAML, or JSON when named *.json)")
+	durability := fs.String("durability", "every_write", "when writes are acknowledged: every_write, periodic or none")
+	auth := fs.Bool("auth", false, "require credentials (users from the configuration file) on /write and /query")
+	maxBody := fs.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body in `bytes` after decompression; -1 for no limit")
+	queryTimeout := fs.Duration("query-timeout", 0, "longest time one /query request may run; 0 for no limit")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	c := &serveConfig{}
+	if *configPath != "" {
+		fc, err := server.LoadConfig(*configPath)
+		if err != nil {
+			return nil, err
+		}
+		c.Config = *fc
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	override := func(name string, fileEmpty bool) bool { return set[name] || fileEmpty }
+	if override("listen", c.Listen == "") {
+		c.Listen = *listen
+	}
+	if override("data", c.Data == "") {
+		c.Data = *data
+	}
+	if override("durability", c.Durability == "") {
+		c.Durability = *durability
+	}
+	if set["auth"] {
+		c.Auth.Enabled = *auth
+	}
+	if override("max-body-bytes", c.Limits.MaxBodyBytes == 0) {
+		c.Limits.MaxBodyBytes = *maxBody
+	}
+	if override("query-timeout", c.Limits.QueryTimeout == 0) {
+		c.Limits.QueryTimeout = server.Duration(*queryTimeout)
+	}
+	var err error
+	if c.durability, err = storage.ParseDurability(c.Durability); err != nil {
+		return nil, err
+	}
+	if c.auth, err = c.Config.AuthOption(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// serve runs the server until ctx is done, then shuts it down gracefully:
+// the HTTP server first, waiting for running requests, then the database.
+// When ready is not nil it is called with the listening address once
+// requests are accepted. It returns the exit code.
+func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr net.Addr)) int {
+	c, err := parseServeFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "accrete serve: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := runServer(ctx, c, log, ready); err != nil {
+		log.Error("accrete serve failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func(net.Addr)) (err error) {
+	db, err := accrete.Open(c.Data, &accrete.Options{
+		Storage: storage.Options{Durability: c.durability},
+		Logger:  log,
+	})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", c.Data, err)
+	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close %s: %w", c.Data, cerr)
+		}
+		log.Info("data directory closed", "dir", c.Data)
+	}()
+	for _, d := range c.Databases {
+		if err := db.CreateDatabase(d.Name); err != nil {
+			return fmt.Errorf("create database %q: %w", d.Name, err)
+		}
+	}
+
+	srv := server.New(&server.Options{
+		Writer:       db,
+		Querier:      influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{Logger: log}),
+		Stats:        db,
+		Logger:       log,
+		MaxBodyBytes: c.Limits.MaxBodyBytes,
+		QueryTimeout: time.Duration(c.Limits.QueryTimeout),
+		Auth:         c.auth,
+	})
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return err
+	}
+	log.Info("accrete started", "version", version(), "listen", ln.Addr().String(), "data", c.Data,
+		"durability", c.durability.String(), "auth", c.auth != nil)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr())
+	}
+
+	select {
+	case err := <-served:
+		if err == nil {
+			err = errors.New("listener closed")
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("requests still running at shutdown were cut off", "err", err)
+	}
+	return <-served
+}
