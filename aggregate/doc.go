@@ -46,7 +46,7 @@
 // and Spread as an [*OrderedState] keeping the ordered multiset of points
 // with counts. For the rule engine, which keeps one state per main fact and
 // source, two lean float64 types carry the same semantics in little memory:
-// [FloatSum] (COUNT, SUM, AVG; 24 bytes, never allocates) and [FloatMinMax]
+// [FloatSum] (COUNT, SUM, AVG; 32 bytes, never allocates) and [FloatMinMax]
 // (MIN, MAX; 24 bytes inline for a single distinct value, a B-tree from two
 // distinct values on). They follow the rule language's empty-set rule:
 // COUNT and SUM of nothing are 0, AVG, MIN and MAX are absent.
@@ -88,10 +88,10 @@
 // The bodies of form 0:
 //
 //	count       n:uvarint
-//	sum         n:uvarint  float:    sum:f64 compensation:f64
+//	sum         n:uvarint  float:    csum
 //	                       integer:  sum:varint
 //	                       unsigned: sum:uvarint
-//	mean        n:uvarint  sum:f64  compensation:f64
+//	mean        n:uvarint  csum
 //	min, max,   has:flag   [ts  value]                 (only if has = 1)
 //	first, last
 //	spread      has:flag   [min:value  max:value]      (only if has = 1)
@@ -102,8 +102,14 @@
 //	                                                    distinct value, in
 //	                                                    the order of Values)
 //
-// The compensated sum's value is sum + compensation. m2 is the sum of
-// squared deviations from the mean. The body of form 1 (min, max, first,
+// where csum, a [CompensatedSum], is
+//
+//	csum        sum:f64  compensation:f64  posinf:uvarint  neginf:uvarint
+//
+// sum and compensation are the Neumaier sum of the finite values and its
+// running rounding error (the value is sum + compensation); posinf and
+// neginf count the +Inf and -Inf values added, a NaN counting as one of
+// each. m2 is the sum of squared deviations from the mean. The body of form 1 (min, max, first,
 // last and spread only) lists the distinct points of the multiset in the
 // state's order, each with its multiplicity:
 //
@@ -112,8 +118,8 @@
 //
 // For example, a mean of the integers 3 and 4 encodes as
 //
-//	01 03 02 00  02  00 00 00 00 00 00 1c 40  00 00 00 00 00 00 00 00
-//	header       n=2 sum=7.0                  compensation=0.0
+//	01 03 02 00  02  00 00 00 00 00 00 1c 40  00 00 00 00 00 00 00 00  00  00
+//	header       n=2 sum=7.0                  compensation=0.0         +inf -inf
 //
 // # Concurrency
 //

@@ -47,6 +47,15 @@ func appendFloat(dst []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
 }
 
+// appendCompensated appends a compensated sum: the running sum and the
+// compensation as f64, the numbers of +Inf and -Inf as uvarints.
+func appendCompensated(dst []byte, s CompensatedSum) []byte {
+	dst = appendFloat(dst, s.sum)
+	dst = appendFloat(dst, s.c)
+	dst = binary.AppendUvarint(dst, uint64(s.posInf))
+	return binary.AppendUvarint(dst, uint64(s.negInf))
+}
+
 type header struct {
 	fn   Func
 	typ  model.FieldType
@@ -208,6 +217,18 @@ func (d *decoder) float() float64 {
 	f := math.Float64frombits(binary.LittleEndian.Uint64(d.data))
 	d.data = d.data[8:]
 	return f
+}
+
+// compensated reads a compensated sum written by appendCompensated.
+func (d *decoder) compensated() CompensatedSum {
+	s := CompensatedSum{sum: d.float(), c: d.float()}
+	pos, neg := d.uvarint(), d.uvarint()
+	if pos > math.MaxUint32 || neg > math.MaxUint32 {
+		d.fail("infinity counts %d, %d out of range", pos, neg)
+		return CompensatedSum{}
+	}
+	s.posInf, s.negInf = uint32(pos), uint32(neg)
+	return s
 }
 
 // value reads a value of the decoder's type.

@@ -6,13 +6,14 @@ import "fmt"
 // the state behind COUNT, SUM and AVG of the rule engine. Add and Remove are
 // O(1) and never allocate; after values are added and some removed the
 // results equal those computed from scratch over the remaining values
-// (exactly for integer-valued inputs, see [CompensatedSum]).
+// (exactly for integer-valued inputs, see [CompensatedSum]), infinities and
+// NaNs included.
 //
 // Unlike [SumState], whose sum over no values is no result as in InfluxQL,
 // FloatSum follows the rule language: the count and the sum of nothing are
 // 0 and only the mean is null.
 //
-// The zero value is empty and ready to use. A FloatSum is 24 bytes. It is
+// The zero value is empty and ready to use. A FloatSum is 32 bytes. It is
 // not safe for concurrent use.
 type FloatSum struct {
 	n   int64
@@ -25,7 +26,8 @@ func (s *FloatSum) Add(f float64) {
 	s.sum.Add(f)
 }
 
-// Remove takes back one f that was added. It panics when the state is empty.
+// Remove takes back one f that was added. It panics when the state is empty
+// or f is an infinity or NaN that was not added.
 func (s *FloatSum) Remove(f float64) {
 	if s.n == 0 {
 		panic(fmt.Sprintf("BUG: remove of %v from an empty FloatSum", f))
@@ -35,7 +37,7 @@ func (s *FloatSum) Remove(f float64) {
 		s.sum = CompensatedSum{}
 		return
 	}
-	s.sum.Add(-f)
+	s.sum.Sub(f)
 }
 
 // Merge adds o's values.

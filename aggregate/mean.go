@@ -58,7 +58,7 @@ func (s *MeanState) Remove(_ int64, v model.FieldValue) {
 		return
 	}
 	f, _ := v.Number()
-	s.sum.Add(-f)
+	s.sum.Sub(f)
 }
 
 // Merge adds other's values.
@@ -83,20 +83,18 @@ func (s *MeanState) Count() int64 { return s.n }
 func (s *MeanState) Sum() float64 { return s.sum.Value() }
 
 // AppendBinary appends the encoding: the header, the number of values as a
-// uvarint, the running sum and the compensation as two 8-byte floats.
+// uvarint, and the compensated sum (see the package documentation).
 func (s *MeanState) AppendBinary(dst []byte) ([]byte, error) {
 	dst = appendHeader(dst, Mean, s.typ, formPartial)
 	dst = binary.AppendUvarint(dst, uint64(s.n))
-	dst = appendFloat(dst, s.sum.sum)
-	return appendFloat(dst, s.sum.c), nil
+	return appendCompensated(dst, s.sum), nil
 }
 
 // UnmarshalBinary decodes an encoding made by AppendBinary.
 func (s *MeanState) UnmarshalBinary(data []byte) error {
 	d := newDecoder(data, Mean, s.typ, formPartial)
 	t := MeanState{typ: s.typ, n: d.count()}
-	t.sum.sum = d.float()
-	t.sum.c = d.float()
+	t.sum = d.compensated()
 	if err := d.finish(); err != nil {
 		return err
 	}

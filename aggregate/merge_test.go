@@ -32,7 +32,7 @@ func TestMergeEqualsOnePass(t *testing.T) {
 			if !fn.Accepts(in) {
 				continue
 			}
-			gens := []valueGen{{r: r, typ: in, special: fn != Sum && fn != Mean && fn != Stddev}}
+			gens := []valueGen{{r: r, typ: in, special: fn != Stddev}}
 			if in == model.TypeFloat {
 				gens = append(gens, valueGen{r: r, typ: in, intOnly: true})
 			}

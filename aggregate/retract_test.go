@@ -26,7 +26,7 @@ func TestRetractEqualsRecompute(t *testing.T) {
 			if !fn.Accepts(in) {
 				continue
 			}
-			gen := valueGen{r: r, typ: in, special: fn != Sum && fn != Mean, intOnly: true}
+			gen := valueGen{r: r, typ: in, special: true, intOnly: true}
 			for run := range 10 {
 				s, err := NewRetractable(fn, in)
 				if err != nil {
@@ -148,11 +148,13 @@ func TestCompensatedSum(t *testing.T) {
 	f(nil, 0)
 	f([]float64{1, 1e100, 1, -1e100}, 2)
 	f([]float64{1e100, 1, -1e100}, 1)
-	f([]float64{0.1, 0.2, 0.3}, 0.6)          // naive: 0.6000000000000001
-	f([]float64{1 << 53, 1, 1}, 1<<53+2)      // naive: 2^53
-	f([]float64{3, math.Inf(1)}, math.Inf(1)) // no NaN from the compensation
+	f([]float64{0.1, 0.2, 0.3}, 0.6)     // naive: 0.6000000000000001
+	f([]float64{1 << 53, 1, 1}, 1<<53+2) // naive: 2^53
+	f([]float64{3, math.Inf(1)}, math.Inf(1))
+	f([]float64{math.Inf(-1), 3, math.Inf(-1)}, math.Inf(-1))
 	f([]float64{math.Inf(1), math.Inf(-1)}, math.NaN())
-	f([]float64{math.MaxFloat64, math.MaxFloat64}, math.Inf(1))
+	f([]float64{math.NaN(), 1}, math.NaN())
+	f([]float64{math.MaxFloat64, math.MaxFloat64}, math.Inf(1)) // overflow
 
 	var a, b CompensatedSum
 	for _, x := range []float64{1e100, 1} {
@@ -169,6 +171,42 @@ func TestCompensatedSum(t *testing.T) {
 	if a.Value() != 0 {
 		t.Errorf("reset sum = %v", a.Value())
 	}
+
+	// Infinities and NaNs subtract again.
+	g := func(add, sub []float64, want float64) {
+		t.Helper()
+		var s CompensatedSum
+		for _, x := range add {
+			s.Add(x)
+		}
+		for _, x := range sub {
+			s.Sub(x)
+		}
+		if got := s.Value(); got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("compensated sum of %v minus %v = %v, want %v", add, sub, got, want)
+		}
+	}
+	inf, nan := math.Inf(1), math.NaN()
+	g([]float64{1, inf, 2}, []float64{inf}, 3)
+	g([]float64{1, inf, -inf}, []float64{-inf}, inf)
+	g([]float64{1, nan, 2}, []float64{nan}, 3)
+	g([]float64{nan, inf}, []float64{nan}, inf)
+	g([]float64{inf, inf}, []float64{inf}, inf)
+	g([]float64{0.5, -inf, 0.25}, []float64{0.5, -inf}, 0.25)
+	var m1, m2 CompensatedSum
+	m1.Add(inf)
+	m2.Add(-inf)
+	m2.Add(4)
+	m1.Merge(m2)
+	m1.Sub(inf)
+	m1.Sub(-inf)
+	if got := m1.Value(); got != 4 {
+		t.Errorf("merged sums with infinities, taken out again: %v, want 4", got)
+	}
+	expectPanic(t, "Sub of an absent infinity", "subtracting a +Inf", func() {
+		var s CompensatedSum
+		s.Sub(inf)
+	})
 }
 
 // TestFloatMinMax checks FloatMinMax against a sorted slice under random
@@ -247,11 +285,11 @@ func cmpKey(a, b uint64) int {
 }
 
 // TestLeanStatesAreSmall checks the memory promises of FloatSum and
-// FloatMinMax: 24 bytes, and no allocation while a FloatMinMax holds one
+// FloatMinMax: 32 and 24 bytes, and no allocation while a FloatMinMax holds one
 // distinct value, however often.
 func TestLeanStatesAreSmall(t *testing.T) {
-	if n := unsafe.Sizeof(FloatSum{}); n != 24 {
-		t.Errorf("FloatSum is %d bytes, want 24", n)
+	if n := unsafe.Sizeof(FloatSum{}); n != 32 {
+		t.Errorf("FloatSum is %d bytes, want 32", n)
 	}
 	if n := unsafe.Sizeof(FloatMinMax{}); n != 24 {
 		t.Errorf("FloatMinMax is %d bytes, want 24", n)

@@ -64,7 +64,7 @@ func (s *SumState) Remove(_ int64, v model.FieldValue) {
 		return
 	}
 	if s.typ == model.TypeFloat {
-		s.f.Add(-v.FloatV())
+		s.f.Sub(v.FloatV())
 	} else {
 		s.i -= v.Bits()
 	}
@@ -93,16 +93,15 @@ func (s *SumState) Result() (model.FieldValue, bool) {
 func (s *SumState) Count() int64 { return s.n }
 
 // AppendBinary appends the encoding: the header, the number of values as a
-// uvarint, and for floats the running sum and the compensation as two
-// 8-byte floats, for integers the sum as a zig-zag varint, for unsigned
+// uvarint, and for floats the compensated sum (see the package
+// documentation), for integers the sum as a zig-zag varint, for unsigned
 // integers the sum as a uvarint.
 func (s *SumState) AppendBinary(dst []byte) ([]byte, error) {
 	dst = appendHeader(dst, Sum, s.typ, formPartial)
 	dst = binary.AppendUvarint(dst, uint64(s.n))
 	switch s.typ {
 	case model.TypeFloat:
-		dst = appendFloat(dst, s.f.sum)
-		dst = appendFloat(dst, s.f.c)
+		dst = appendCompensated(dst, s.f)
 	case model.TypeInteger:
 		dst = binary.AppendVarint(dst, int64(s.i))
 	default:
@@ -117,8 +116,7 @@ func (s *SumState) UnmarshalBinary(data []byte) error {
 	t := SumState{typ: s.typ, n: d.count()}
 	switch s.typ {
 	case model.TypeFloat:
-		t.f.sum = d.float()
-		t.f.c = d.float()
+		t.f = d.compensated()
 	case model.TypeInteger:
 		t.i = uint64(d.varint())
 	default:
