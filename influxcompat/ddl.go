@@ -7,6 +7,7 @@ import (
 
 	"github.com/influxdata/influxql"
 
+	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/query"
 	"github.com/accretedb/accrete/storage"
 )
@@ -29,6 +30,18 @@ func shardDuration(d time.Duration) time.Duration {
 	return time.Hour
 }
 
+// normalShardDuration returns the shard duration InfluxDB stores for a
+// requested one: the default for 0, and at least an hour's default.
+func normalShardDuration(shard, d time.Duration) time.Duration {
+	switch {
+	case shard == 0:
+		return shardDuration(d)
+	case shard < time.Hour:
+		return shardDuration(time.Hour)
+	}
+	return shard
+}
+
 // checkDurations validates a retention duration and shard duration as
 // InfluxDB does.
 func checkDurations(d, shard time.Duration) error {
@@ -42,20 +55,19 @@ func checkDurations(d, shard time.Duration) error {
 }
 
 func (x *execution) createDatabase(s *influxql.CreateDatabaseStatement) error {
+	_, err := x.e.store.Database(s.Name)
+	exists := err == nil
 	if err := x.e.store.CreateDatabase(s.Name); err != nil {
 		return err
 	}
-	if !s.RetentionPolicyCreate {
+	if exists && !s.RetentionPolicyCreate {
 		return nil
 	}
 	var d time.Duration
 	if s.RetentionPolicyDuration != nil {
 		d = *s.RetentionPolicyDuration
 	}
-	shard := s.RetentionPolicyShardGroupDuration
-	if shard == 0 {
-		shard = shardDuration(d)
-	}
+	shard := normalShardDuration(s.RetentionPolicyShardGroupDuration, d)
 	if err := checkDurations(d, shard); err != nil {
 		return err
 	}
@@ -63,14 +75,22 @@ func (x *execution) createDatabase(s *influxql.CreateDatabaseStatement) error {
 	if s.RetentionPolicyReplication != nil {
 		repl = *s.RetentionPolicyReplication
 	}
-	if s.RetentionPolicyName == "" || s.RetentionPolicyName == storage.DefaultRetentionPolicyName {
-		return x.e.store.AlterRetentionPolicy(s.Name, storage.DefaultRetentionPolicyName, storage.RetentionPolicyUpdate{
+	autogen := storage.DefaultRetentionPolicyName
+	if s.RetentionPolicyName == "" || s.RetentionPolicyName == autogen {
+		// A new database gets InfluxDB's autogen policy: infinite, with
+		// week-long shards.
+		return x.e.store.AlterRetentionPolicy(s.Name, autogen, storage.RetentionPolicyUpdate{
 			Duration: &d, ShardDuration: &shard, Replication: &repl, Default: true,
 		})
 	}
-	return x.e.store.CreateRetentionPolicy(s.Name, storage.RetentionPolicy{
+	err = x.e.store.CreateRetentionPolicy(s.Name, storage.RetentionPolicy{
 		Name: s.RetentionPolicyName, Duration: d, ShardDuration: shard, Replication: repl, Default: true,
 	})
+	if err != nil || exists {
+		return err
+	}
+	// InfluxDB creates only the named policy.
+	return x.e.store.DropRetentionPolicy(s.Name, autogen)
 }
 
 func (x *execution) checkDatabase(name string) error {
@@ -87,10 +107,7 @@ func (x *execution) createRetentionPolicy(s *influxql.CreateRetentionPolicyState
 	if err := x.checkDatabase(s.Database); err != nil {
 		return err
 	}
-	shard := s.ShardGroupDuration
-	if shard == 0 {
-		shard = shardDuration(s.Duration)
-	}
+	shard := normalShardDuration(s.ShardGroupDuration, s.Duration)
 	if err := checkDurations(s.Duration, shard); err != nil {
 		return err
 	}
@@ -122,10 +139,7 @@ func (x *execution) alterRetentionPolicy(s *influxql.AlterRetentionPolicyStateme
 		d = *s.Duration
 	}
 	if s.ShardGroupDuration != nil {
-		shard = *s.ShardGroupDuration
-		if shard == 0 {
-			shard = shardDuration(d)
-		}
+		shard = normalShardDuration(*s.ShardGroupDuration, d)
 	}
 	if err := checkDurations(d, shard); err != nil {
 		return err
@@ -185,43 +199,106 @@ func (x *execution) deleteSeries(sources influxql.Sources, cond influxql.Expr, d
 	if minT > maxT {
 		return nil
 	}
-	x.snap, err = query.NewSnapshot(x.e.store)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		x.snap.Close()
-		x.snap = nil
-	}()
 	sc := metaScope{db: db}
 	for _, p := range info.RetentionPolicies {
 		sc.rps = append(sc.rps, p.Name)
 	}
-	names, err := x.measurements(sc, sources)
+	type target struct {
+		rp, m  string
+		filter storage.TagFilter
+	}
+	var targets []target
+	err = x.withSnapshot(func() error {
+		names, err := x.measurements(sc, sources)
+		if err != nil {
+			return err
+		}
+		for _, m := range names {
+			for _, rp := range sc.rps {
+				fields, err := x.snap.Fields(db, rp, m)
+				if err != nil {
+					return err
+				}
+				fs := fieldSet{}
+				for _, f := range fields {
+					fs[f.Name] = f.Type
+				}
+				if !tagOnly(rest, fs) {
+					return errors.New("fields not supported in WHERE clause during deletion")
+				}
+				c, err := convertCond(rest, fs)
+				if err != nil {
+					return err
+				}
+				targets = append(targets, target{rp, m, seriesFilter(c)})
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	for _, m := range names {
-		for _, rp := range sc.rps {
-			fields, err := x.snap.Fields(db, rp, m)
-			if err != nil {
-				return err
-			}
-			fs := fieldSet{}
-			for _, f := range fields {
-				fs[f.Name] = f.Type
-			}
-			if !tagOnly(rest, fs) {
-				return errors.New("fields not supported in WHERE clause during deletion")
-			}
-			c, err := convertCond(rest, fs)
-			if err != nil {
-				return err
-			}
-			if err := x.e.store.DeleteSeries(db, rp, m, seriesFilter(c), minT, maxT); err != nil {
-				return err
-			}
+	for _, t := range targets {
+		if err := x.e.store.DeleteSeries(db, t.rp, t.m, t.filter, minT, maxT); err != nil {
+			return err
+		}
+	}
+	if minT == math.MinInt64 && maxT == math.MaxInt64 {
+		return nil // the storage dropped the series from the index
+	}
+	// Series left without data leave the index, as in InfluxDB.
+	for _, t := range targets {
+		if err := x.dropEmptySeries(db, t.rp, t.m, t.filter); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// dropEmptySeries removes the series of a measurement matching filter that
+// have no values left.
+func (x *execution) dropEmptySeries(db, rp, m string, filter storage.TagFilter) error {
+	empty := map[string]bool{}
+	err := x.withSnapshot(func() error {
+		series, err := x.snap.Series(db, rp, m, filter)
+		if err != nil {
+			return err
+		}
+		fields, err := x.snap.Fields(db, rp, m)
+		if err != nil {
+			return err
+		}
+		cur := x.snap.NewCursor()
+		defer cur.Close()
+	next:
+		for _, s := range series {
+			for _, f := range fields {
+				if err := cur.Seek(db, rp, s.ID, f.ID, math.MinInt64, math.MaxInt64); err != nil {
+					return err
+				}
+				if cur.Next() {
+					continue next
+				}
+				if err := cur.Err(); err != nil {
+					return err
+				}
+			}
+			empty[s.Key] = true
+		}
+		return nil
+	})
+	if err != nil || len(empty) == 0 {
+		return err
+	}
+	return x.e.store.DeleteSeries(db, rp, m, seriesKeys{m, empty}, math.MinInt64, math.MaxInt64)
+}
+
+// seriesKeys matches the series of a measurement whose keys are in a set.
+type seriesKeys struct {
+	measurement string
+	keys        map[string]bool
+}
+
+func (f seriesKeys) Match(tags model.Tags) bool {
+	return f.keys[string(model.AppendSeriesKey(nil, f.measurement, tags))]
 }

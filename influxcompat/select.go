@@ -49,6 +49,7 @@ type selectPlan struct {
 	cols    []column // one per field
 	calls   []*callPlan
 	raw     bool
+	empty   bool // nothing to read
 	// selector: a single selector call without GROUP BY time reports the
 	// time of the selected point.
 	selector bool
@@ -121,6 +122,15 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 	p.fill, p.fillValue = stmt.Fill, stmt.FillValue
 	p.limit, p.offset, p.slimit, p.soffset = stmt.Limit, stmt.Offset, stmt.SLimit, stmt.SOffset
 
+	nonTime := 0
+	for _, f := range stmt.Fields {
+		if r, ok := f.Expr.(*influxql.VarRef); !ok || r.Val != "time" {
+			nonTime++
+		}
+	}
+	if nonTime == 0 {
+		return nil, errors.New("at least 1 non-time field must be queried")
+	}
 	if err := x.resolveSources(p, stmt); err != nil {
 		return nil, err
 	}
@@ -148,6 +158,11 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 	}
 	slices.Sort(p.dims)
 
+	if len(rewritten.Fields) == 0 {
+		// Wildcards that matched nothing: no rows, as in InfluxDB.
+		p.empty = true
+		return p, nil
+	}
 	if err := p.compileFields(); err != nil {
 		return nil, err
 	}
@@ -280,9 +295,6 @@ func (x *execution) resolveSources(p *selectPlan, stmt *influxql.SelectStatement
 // columns.
 func (p *selectPlan) compileFields() error {
 	fields := p.stmt.Fields
-	if len(fields) == 0 {
-		return errors.New("at least 1 non-time field must be queried")
-	}
 	hasAux, onlySelectors, hasDistinct := false, true, false
 	byString := map[string]int{}
 	for _, f := range fields {
@@ -310,7 +322,7 @@ func (p *selectPlan) compileFields() error {
 			}
 			p.cols = append(p.cols, column{call: i})
 		case *influxql.BinaryExpr, *influxql.ParenExpr:
-			return fmt.Errorf("expressions in the SELECT clause are not supported: %s", e)
+			return fmt.Errorf("expressions in the SELECT clause are not supported: %s", untyped(e))
 		case influxql.Literal:
 			return errors.New("field must contain at least one variable")
 		case *influxql.Wildcard, *influxql.RegexLiteral:
@@ -346,6 +358,17 @@ func (p *selectPlan) compileFields() error {
 	}
 	p.selector = len(p.calls) == 1 && influxql.IsSelector(p.calls[0].expr) && p.interval.IsZero()
 	return nil
+}
+
+// untyped returns e without the types RewriteFields gave its references,
+// as the user wrote it.
+func untyped(e influxql.Expr) influxql.Expr {
+	return influxql.RewriteExpr(influxql.CloneExpr(e), func(e influxql.Expr) influxql.Expr {
+		if r, ok := e.(*influxql.VarRef); ok {
+			return &influxql.VarRef{Val: r.Val}
+		}
+		return e
+	})
 }
 
 // compileCall checks one call and returns its plan.

@@ -29,6 +29,9 @@ func (x *execution) execSelect(stmt *influxql.SelectStatement) error {
 // fn. Row values hold int64 nanosecond times in column 0 and model values
 // (float64, int64, uint64, string, bool, nil) after it.
 func (p *selectPlan) rows(x *execution, fn func(*Row) error) error {
+	if p.empty {
+		return nil
+	}
 	sources := slices.Clone(p.sources)
 	if !p.ascending {
 		slices.Reverse(sources)
