@@ -52,48 +52,6 @@ type parser struct {
 	argSlices sliceSlab[*Arg]
 }
 
-// sliceSlab copies short slices into large shared chunks.
-type sliceSlab[T any] struct{ buf []T }
-
-// take returns a copy of s with len == cap, or nil for an empty s.
-func (s *sliceSlab[T]) take(x []T) []T {
-	if len(x) == 0 {
-		return nil
-	}
-	if len(s.buf) < len(x) {
-		s.buf = make([]T, max(1024, len(x)))
-	}
-	out := s.buf[:len(x):len(x)]
-	copy(out, x)
-	s.buf = s.buf[len(x):]
-	return out
-}
-
-// alloc returns a zeroed slice of length n with len == cap.
-func (s *sliceSlab[T]) alloc(n int) []T {
-	if n == 0 {
-		return nil
-	}
-	if len(s.buf) < n {
-		s.buf = make([]T, max(1024, n))
-	}
-	out := s.buf[:n:n]
-	s.buf = s.buf[n:]
-	return out
-}
-
-// slab hands out pointers into large chunks, to cut allocations per node.
-type slab[T any] struct{ buf []T }
-
-func (s *slab[T]) new() *T {
-	if len(s.buf) == 0 {
-		s.buf = make([]T, 256)
-	}
-	x := &s.buf[0]
-	s.buf = s.buf[1:]
-	return x
-}
-
 // next advances to the next token, collecting comments on the way.
 func (p *parser) next() {
 	p.prev = p.sc.tok

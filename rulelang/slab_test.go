@@ -1,0 +1,37 @@
+package rulelang
+
+import "testing"
+
+func TestSlab(t *testing.T) {
+	var s slab[int]
+	seen := make(map[*int]bool)
+	for i := 0; i < 3000; i++ {
+		p := s.new()
+		if *p != 0 || seen[p] {
+			t.Fatalf("allocation %d: value %d, reused %v", i, *p, seen[p])
+		}
+		*p = i + 1
+		seen[p] = true
+	}
+	if s.last != maxChunk {
+		t.Fatalf("chunk size %d after 3000 allocations, want %d", s.last, maxChunk)
+	}
+
+	var ss sliceSlab[int]
+	a := ss.take([]int{1, 2, 3})
+	b := ss.alloc(2)
+	if len(a) != 3 || cap(a) != 3 || a[2] != 3 || len(b) != 2 || cap(b) != 2 || b[0] != 0 {
+		t.Fatalf("a=%v (cap %d) b=%v (cap %d)", a, cap(a), b, cap(b))
+	}
+	b = append(b, 9) // must not overwrite a neighbour
+	if c := ss.alloc(1); c[0] != 0 {
+		t.Fatalf("append to a slab slice wrote into the next one")
+	}
+	if ss.take(nil) != nil || ss.alloc(0) != nil {
+		t.Fatal("empty slices must be nil")
+	}
+	big := ss.alloc(5000)
+	if len(big) != 5000 {
+		t.Fatalf("big allocation has length %d", len(big))
+	}
+}
