@@ -29,6 +29,28 @@ func appendEscaped(dst []byte, s, special string) []byte {
 	return dst
 }
 
+// appendLineEscaped appends s escaped as line protocol escapes a
+// measurement, tag key, tag value or field key: a backslash before each
+// byte of special. Line-protocol decoders unescape a backslash only before
+// those bytes, so other backslashes are written as they are (doubling them,
+// as series keys do, would double them in the decoded name). A newline,
+// which these elements cannot carry, is written as `\n` so that it cannot
+// end the line.
+func appendLineEscaped(dst []byte, s, special string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\n':
+			dst = append(dst, `\n`...)
+			continue
+		case strings.IndexByte(special, c) >= 0:
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
 // splitUnescaped splits a series key at its unescaped commas. The first part
 // is the unescaped measurement; the others are raw "key=value" strings still
 // escaped, split further by cutTag.

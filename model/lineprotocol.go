@@ -269,12 +269,10 @@ func lineError(data []byte, err error, entry int) error {
 func entryLine(data []byte, entry int) int {
 	line := 1
 	for len(data) > 0 {
-		j := indexByte(data, '\n')
+		end := indexByte(data, '\n')
 		cur := data
-		if j >= 0 {
-			cur, data = data[:j], data[j+1:]
-		} else {
-			data = nil
+		if end >= 0 {
+			cur = data[:end]
 		}
 		t := strings.TrimLeft(string(cur), " \t\r")
 		if t != "" && t[0] != '#' {
@@ -282,10 +280,63 @@ func entryLine(data []byte, entry int) int {
 				return line
 			}
 			entry--
+			end = entryEnd(data) // a string field value may hold newlines
 		}
-		line++
+		if end < 0 {
+			break
+		}
+		for _, c := range data[:end+1] {
+			if c == '\n' {
+				line++
+			}
+		}
+		data = data[end+1:]
 	}
 	return line
+}
+
+// entryEnd returns the index of the newline ending the valid entry that
+// data starts with, or -1 when the entry runs to the end of data. Newlines
+// can only be inside string field values: values of the field section
+// (after the first unescaped space) that start with a quote.
+func entryEnd(data []byte) int {
+	i := 0
+	for i < len(data) && data[i] == ' ' {
+		i++
+	}
+	for i < len(data) && data[i] != ' ' && data[i] != '\n' { // measurement and tags
+		if data[i] == '\\' && i+1 < len(data) && strings.IndexByte(tagEscapes, data[i+1]) >= 0 {
+			i++
+		}
+		i++
+	}
+	for i < len(data) && data[i] == ' ' {
+		i++
+	}
+	inKey := true
+	for i < len(data) {
+		switch c := data[i]; {
+		case c == '\n':
+			return i
+		case !inKey:
+			if c == ',' {
+				inKey = true
+			}
+		case c == '\\' && i+1 < len(data) && strings.IndexByte(fieldKeyEscapes, data[i+1]) >= 0:
+			i++
+		case c == '=' && i+1 < len(data) && data[i+1] == '"':
+			inKey = false
+			for i += 2; i < len(data) && data[i] != '"'; i++ { // the string
+				if data[i] == '\\' && i+1 < len(data) && strings.IndexByte(`\"nrt`, data[i+1]) >= 0 {
+					i++
+				}
+			}
+		case c == '=':
+			inKey = false
+		}
+		i++
+	}
+	return -1
 }
 
 func lineAt(data []byte, n int) []byte {
@@ -319,16 +370,24 @@ func clip(b []byte) string {
 }
 
 // AppendLine appends p as one line of line protocol (with a trailing
-// newline) in nanosecond precision.
+// newline) in nanosecond precision. ParseLines decodes the line back to p
+// for every point it can return; names line protocol cannot carry (with
+// control characters or a trailing backslash) do not round-trip.
 func AppendLine(dst []byte, p *Point) []byte {
-	dst = AppendSeriesKey(dst, p.Measurement, p.Tags)
+	dst = appendLineEscaped(dst, p.Measurement, measurementEscapes)
+	for _, t := range p.Tags {
+		dst = append(dst, ',')
+		dst = appendLineEscaped(dst, t.Key, tagEscapes)
+		dst = append(dst, '=')
+		dst = appendLineEscaped(dst, t.Value, tagEscapes)
+	}
 	for i, f := range p.Fields {
 		if i == 0 {
 			dst = append(dst, ' ')
 		} else {
 			dst = append(dst, ',')
 		}
-		dst = appendEscaped(dst, f.Key, fieldKeyEscapes)
+		dst = appendLineEscaped(dst, f.Key, fieldKeyEscapes)
 		dst = append(dst, '=')
 		dst = appendFieldValue(dst, f.Value)
 	}
