@@ -13,7 +13,8 @@ import (
 // per distinct value and merges exactly.
 type DistinctState struct {
 	typ  model.FieldType
-	seen map[val]int64 // value → earliest timestamp; nil while empty
+	keys map[uint64]int64 // order key → earliest timestamp, for non-strings; nil while empty
+	strs map[string]int64 // string → earliest timestamp, for strings; nil while empty
 }
 
 // NewDistinct returns an empty set of distinct values of type in.
@@ -28,19 +29,41 @@ func (s *DistinctState) Func() Func { return Distinct }
 // InputType returns the type of the values.
 func (s *DistinctState) InputType() model.FieldType { return s.typ }
 
-func (s *DistinctState) add(ts int64, v val) {
-	if s.seen == nil {
-		s.seen = make(map[val]int64)
+func (s *DistinctState) addKey(ts int64, k uint64) {
+	if s.keys == nil {
+		s.keys = make(map[uint64]int64)
 	}
-	if t, ok := s.seen[v]; !ok || ts < t {
-		s.seen[v] = ts
+	if t, ok := s.keys[k]; !ok || ts < t {
+		s.keys[k] = ts
+	}
+}
+
+func (s *DistinctState) addString(ts int64, str string) {
+	if s.strs == nil {
+		s.strs = make(map[string]int64)
+	}
+	if t, ok := s.strs[str]; !ok || ts < t {
+		s.strs[str] = ts
+	}
+}
+
+// add adds v at ts.
+func (s *DistinctState) add(ts int64, v val) {
+	if s.typ == model.TypeString {
+		s.addString(ts, v.str)
+	} else {
+		s.addKey(ts, v.key)
 	}
 }
 
 // Add adds v at ts.
 func (s *DistinctState) Add(ts int64, v model.FieldValue) {
 	checkType(Distinct, s.typ, v)
-	s.add(ts, makeVal(s.typ, v))
+	if s.typ == model.TypeString {
+		s.addString(ts, v.StringV())
+	} else {
+		s.addKey(ts, orderKey(s.typ, v.Bits()))
+	}
 }
 
 // AddFloat adds f at ts to distinct floats. Floats are distinct by their
@@ -49,32 +72,46 @@ func (s *DistinctState) AddFloat(ts int64, f float64) {
 	if s.typ != model.TypeFloat {
 		checkFloat(Distinct, s.typ)
 	}
-	s.add(ts, val{key: floatKey(f)})
+	s.addKey(ts, floatKey(f))
 }
 
 // Merge adds other's values.
 func (s *DistinctState) Merge(other State) {
 	o := mergeArg(s, other)
-	for v, ts := range o.seen {
-		s.add(ts, v)
+	for k, ts := range o.keys {
+		s.addKey(ts, k)
 	}
+	for str, ts := range o.strs {
+		s.addString(ts, str)
+	}
+}
+
+// scan calls fn for every distinct value with its earliest timestamp, in no
+// particular order.
+func (s *DistinctState) scan(fn func(ts int64, v val)) {
+	for k, ts := range s.keys {
+		fn(ts, val{key: k})
+	}
+	for str, ts := range s.strs {
+		fn(ts, val{str: str})
+	}
+}
+
+func cmpDistinct(a, b entry) int {
+	switch {
+	case a.ts < b.ts:
+		return -1
+	case a.ts > b.ts:
+		return 1
+	}
+	return cmpVal(a.v, b.v)
 }
 
 // entries returns the distinct values in output order.
 func (s *DistinctState) entries() []entry {
-	es := make([]entry, 0, len(s.seen))
-	for v, ts := range s.seen {
-		es = append(es, entry{ts: ts, v: v})
-	}
-	slices.SortFunc(es, func(a, b entry) int {
-		switch {
-		case a.ts < b.ts:
-			return -1
-		case a.ts > b.ts:
-			return 1
-		}
-		return cmpVal(a.v, b.v)
-	})
+	es := make([]entry, 0, s.Len())
+	s.scan(func(ts int64, v val) { es = append(es, entry{ts: ts, v: v}) })
+	slices.SortFunc(es, cmpDistinct)
 	return es
 }
 
@@ -82,7 +119,7 @@ func (s *DistinctState) entries() []entry {
 // was added with, then by value; nil when there are none. The caller owns
 // the slice.
 func (s *DistinctState) Values() []model.FieldValue {
-	if len(s.seen) == 0 {
+	if s.Len() == 0 {
 		return nil
 	}
 	es := s.entries()
@@ -94,18 +131,18 @@ func (s *DistinctState) Values() []model.FieldValue {
 }
 
 // Len returns the number of distinct values.
-func (s *DistinctState) Len() int { return len(s.seen) }
+func (s *DistinctState) Len() int { return len(s.keys) + len(s.strs) }
 
 // Result returns the first of Values, and false when there are none. Use
 // Values for all of them.
 func (s *DistinctState) Result() (model.FieldValue, bool) {
 	var best entry
 	has := false
-	for v, ts := range s.seen {
-		if !has || ts < best.ts || ts == best.ts && cmpVal(v, best.v) < 0 {
-			best, has = entry{ts: ts, v: v}, true
+	s.scan(func(ts int64, v val) {
+		if e := (entry{ts: ts, v: v}); !has || cmpDistinct(e, best) < 0 {
+			best, has = e, true
 		}
-	}
+	})
 	if !has {
 		return model.FieldValue{}, false
 	}
@@ -117,8 +154,8 @@ func (s *DistinctState) Result() (model.FieldValue, bool) {
 // timestamp as a zig-zag varint and the value.
 func (s *DistinctState) AppendBinary(dst []byte) ([]byte, error) {
 	dst = appendHeader(dst, Distinct, s.typ, formPartial)
-	dst = binary.AppendUvarint(dst, uint64(len(s.seen)))
-	if len(s.seen) == 0 {
+	dst = binary.AppendUvarint(dst, uint64(s.Len()))
+	if s.Len() == 0 {
 		return dst, nil
 	}
 	for _, e := range s.entries() {
@@ -132,23 +169,34 @@ func (s *DistinctState) AppendBinary(dst []byte) ([]byte, error) {
 func (s *DistinctState) UnmarshalBinary(data []byte) error {
 	d := newDecoder(data, Distinct, s.typ, formPartial)
 	n := d.length(1 + minValueSize(s.typ))
-	var seen map[val]int64
-	if n > 0 {
-		seen = make(map[val]int64, n)
-		for range n {
-			ts, v := d.varint(), d.value()
-			if _, dup := seen[v]; dup && d.err == nil {
-				d.fail("value listed twice")
+	t := DistinctState{typ: s.typ}
+	for range n {
+		ts, v := d.varint(), d.value()
+		if d.err != nil {
+			break
+		}
+		if t.Len() == 0 {
+			if s.typ == model.TypeString {
+				t.strs = make(map[string]int64, n)
+			} else {
+				t.keys = make(map[uint64]int64, n)
 			}
-			seen[v] = ts
+		}
+		before := t.Len()
+		t.add(ts, v)
+		if t.Len() == before {
+			d.fail("value listed twice")
 		}
 	}
 	if err := d.finish(); err != nil {
 		return err
 	}
-	s.seen = seen
+	*s = t
 	return nil
 }
 
-// Reset empties the state.
-func (s *DistinctState) Reset() { clear(s.seen) }
+// Reset empties the state, keeping its maps.
+func (s *DistinctState) Reset() {
+	clear(s.keys)
+	clear(s.strs)
+}
