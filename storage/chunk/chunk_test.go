@@ -215,10 +215,14 @@ func TestEncodeErrors(t *testing.T) {
 		n := MaxCount + 1
 		return enc.AppendBools(dst, seq(n, 0, 1), make([]bool, n))
 	}, ErrTooLarge, "chunk is too large: 1048577 values, more than 1048576")
+	big := strings.Repeat("x", MaxPayload/2)
+	f("too large strings", func(dst []byte) ([]byte, error) {
+		return enc.AppendStrings(dst, []int64{1, 2, 3}, []string{big, "y", big})
+	}, ErrTooLarge, "chunk is too large: strings of more than 67108864 bytes")
 	f("too large payload", func(dst []byte) ([]byte, error) {
-		big := strings.Repeat("x", MaxPayload/2+1)
-		return enc.AppendStrings(dst, []int64{1, 2}, []string{big, big + "y"})
-	}, ErrTooLarge, "chunk is too large: payload of 67108875 bytes, more than 67108864")
+		// The strings fit, their lengths and the timestamps do not.
+		return enc.AppendStrings(dst, []int64{1, 2}, []string{big, strings.Repeat("z", MaxPayload/2)})
+	}, ErrTooLarge, "chunk is too large: payload of 67108871 bytes, more than 67108864")
 	f("wrong value type", func(dst []byte) ([]byte, error) {
 		return enc.Append(dst, model.TypeFloat, []int64{1, 2}, []model.FieldValue{model.Float(1), model.Int(2)})
 	}, ErrWrongType, "wrong field type: integer value at index 1 of a float chunk")

@@ -102,7 +102,9 @@ func TestCorruptionPastChecksum(t *testing.T) {
 	for name, b := range corruptionChunks(t) {
 		damaged := make([]byte, len(b))
 		for i := range b {
-			for _, mask := range []byte{0x01, 0x10, 0xff} {
+			// One damage per byte, rotating through low, middle and
+			// whole-byte flips, keeps the test fast.
+			for _, mask := range []byte{[]byte{0x01, 0x10, 0xff}[i%3]} {
 				copy(damaged, b)
 				damaged[i] ^= mask
 				fixed := withFixedCRC(damaged)

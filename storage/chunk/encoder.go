@@ -105,6 +105,13 @@ func (e *Encoder) AppendStrings(dst []byte, times []int64, values []string) ([]b
 	if err := checkColumns(times, len(values)); err != nil {
 		return dst, err
 	}
+	total := 0
+	for _, v := range values {
+		if total += len(v); total > MaxPayload {
+			// Fail before copying the strings into the payload.
+			return dst, fmt.Errorf("%w: strings of more than %d bytes", ErrTooLarge, MaxPayload)
+		}
+	}
 	e.raw, e.ints = appendTimes(e.raw[:0], times, e.ints)
 	e.alt = e.alt[:0]
 	e.raw = e.str.appendStrings(e.raw, values)
