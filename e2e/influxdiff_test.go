@@ -1,0 +1,284 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// diffStatement is one request of the differential test: a query with its
+// URL parameters (db is always "diff").
+type diffStatement struct {
+	q      string
+	params []string
+	// known, when set, says why accrete's answer differs from InfluxDB's
+	// for now; the test reports the difference without failing, and says
+	// so when the answers start to agree.
+	known string
+}
+
+// tsbsMaxAll is the SELECT list of TSBS's cpu-max-all queries.
+var tsbsMaxAll = func() string {
+	s := make([]string, len(cpuFields))
+	for i, f := range cpuFields {
+		s[i] = "max(" + f + ")"
+	}
+	return strings.Join(s, ",")
+}()
+
+// diffStatements are the statements compared, in order; later ones see the
+// writes of SELECT ... INTO before them. The TSBS shapes are spelled as its
+// InfluxQL generator spells them.
+var diffStatements = []diffStatement{
+	// TSBS cpu-max-all-1.
+	{q: "SELECT " + tsbsMaxAll + " from cpu where (hostname = 'host_0') and time >= '2016-01-01T00:00:00Z' and time < '2016-01-01T02:00:00Z' group by time(1h)"},
+	// TSBS cpu-max-all-8.
+	{q: "SELECT " + tsbsMaxAll + " from cpu where (hostname = 'host_0' or hostname = 'host_1' or hostname = 'host_2' or hostname = 'host_3' or hostname = 'host_4' or hostname = 'host_5' or hostname = 'host_6' or hostname = 'host_7') and time >= '2016-01-01T00:00:00Z' and time < '2016-01-01T02:00:00Z' group by time(1h)"},
+	// TSBS single-groupby-1-1-1.
+	{q: "SELECT max(usage_user) from cpu where (hostname = 'host_2') and time >= '2016-01-01T00:20:00Z' and time < '2016-01-01T01:20:00Z' group by time(1m)"},
+	// TSBS single-groupby-5-1-12 (the data spans 2 h, not 12).
+	{q: "SELECT max(usage_user),max(usage_system),max(usage_idle),max(usage_nice),max(usage_iowait) from cpu where (hostname = 'host_1' or hostname = 'host_3') and time >= '2016-01-01T00:00:00Z' and time < '2016-01-01T02:00:00Z' group by time(1m)"},
+	// TSBS double-groupby-1 and double-groupby-all.
+	{q: "SELECT mean(usage_user) from cpu where time >= '2016-01-01T00:00:00Z' and time < '2016-01-01T02:00:00Z' group by time(1h),hostname"},
+	{q: "SELECT mean(usage_user),mean(usage_system),mean(usage_idle),mean(usage_nice),mean(usage_iowait),mean(usage_irq),mean(usage_softirq),mean(usage_steal),mean(usage_guest),mean(usage_guest_nice) from cpu where time >= '2016-01-01T00:00:00Z' and time < '2016-01-01T02:00:00Z' group by time(1h),hostname"},
+	// TSBS high-cpu-1 and high-cpu-all.
+	{q: "SELECT * from cpu where usage_user > 90.0 and time >= '2016-01-01T00:00:00Z' and time < '2016-01-01T01:00:00Z' and (hostname = 'host_5')"},
+	{q: "SELECT * from cpu where usage_user > 99.0 and time >= '2016-01-01T00:00:00Z' and time < '2016-01-01T02:00:00Z'"},
+	// TSBS lastpoint.
+	{q: `SELECT * from cpu group by "hostname" order by time desc limit 1`},
+	// TSBS groupby-orderby-limit, as generated and with the order the
+	// generator's description names.
+	{q: "SELECT max(usage_user) from cpu WHERE time < '2016-01-01T01:23:12Z' group by time(1m) limit 5"},
+	{q: "SELECT max(usage_user) from cpu WHERE time < '2016-01-01T01:23:12Z' group by time(1m) ORDER BY time DESC limit 5"},
+
+	// Raw selections, all field types, epochs.
+	{q: "SELECT * FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T00:03:00Z'"},
+	{q: "SELECT used_percent, status, healthy, available FROM mem WHERE host = 'host_2' AND time >= '2016-01-01T00:10:00Z' AND time < '2016-01-01T00:14:00Z'", params: []string{"epoch", "ms"}},
+	{q: "SELECT usage_user, usage_idle FROM cpu WHERE hostname = 'host_1' AND time >= 1451606400000000000 AND time < 1451606460000000000", params: []string{"epoch", "s"}},
+	{q: "SELECT usage_user + usage_system, usage_idle * 2 FROM cpu WHERE hostname = 'host_4' AND time >= '2016-01-01T01:00:00Z' LIMIT 4",
+		known: "influxcompat does not evaluate arithmetic in the SELECT clause yet"},
+	{q: "SELECT * FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T00:00:30Z' GROUP BY region"},
+	{q: "SELECT usage_user FROM cpu WHERE time >= '2016-01-01T00:00:00Z' GROUP BY * LIMIT 2"},
+	{q: "SELECT used_percent FROM mem WHERE time >= '2016-01-01T00:00:00Z' ORDER BY time DESC LIMIT 3 OFFSET 2"},
+	{q: "SELECT usage_user FROM cpu WHERE time >= '2016-01-01T00:00:00Z' GROUP BY hostname LIMIT 1 SLIMIT 2 SOFFSET 3"},
+
+	// Aggregates and selectors.
+	{q: "SELECT count(usage_user), sum(usage_user), min(usage_user), max(usage_user), mean(usage_user), first(usage_user), last(usage_user) FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY hostname"},
+	{q: "SELECT count(used_percent), sum(used_percent), mean(used_percent), min(used_percent), max(used_percent) FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY host"},
+	{q: "SELECT max(used_percent), host FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'",
+		known: "influxcompat does not return tags or fields beside a selector yet"},
+	{q: "SELECT first(status), last(status), count(status), first(healthy), last(healthy) FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY host"},
+	{q: "SELECT median(usage_user), spread(usage_user), stddev(usage_user), percentile(usage_user, 90) FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY hostname"},
+	{q: "SELECT mean(*) FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY time(30m)"},
+	{q: "SELECT count(*) FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
+	{q: "SELECT max(usage_user) * 2, min(usage_user) + 1 FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'",
+		known: "influxcompat does not evaluate arithmetic in the SELECT clause yet"},
+
+	// GROUP BY time with offsets and fill modes over gaps.
+	{q: "SELECT mean(usage_user) FROM cpu WHERE hostname = 'host_0' AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T01:00:00Z' GROUP BY time(10m, 3m)"},
+	{q: "SELECT count(usage_user) FROM cpu WHERE time >= '2016-01-01T00:07:00Z' AND time < '2016-01-01T01:00:00Z' GROUP BY time(15m, -5m)"},
+	{q: "SELECT mean(usage_user) FROM cpu WHERE hostname = 'host_3' AND time >= '2016-01-01T00:20:00Z' AND time < '2016-01-01T01:00:00Z' GROUP BY time(5m)"},
+	{q: "SELECT mean(usage_user) FROM cpu WHERE hostname = 'host_3' AND time >= '2016-01-01T00:20:00Z' AND time < '2016-01-01T01:00:00Z' GROUP BY time(5m) fill(none)"},
+	{q: "SELECT mean(usage_user) FROM cpu WHERE hostname = 'host_3' AND time >= '2016-01-01T00:20:00Z' AND time < '2016-01-01T01:00:00Z' GROUP BY time(5m) fill(0)"},
+	{q: "SELECT mean(used_percent) FROM mem WHERE host = 'host_1' AND time >= '2016-01-01T00:30:00Z' AND time < '2016-01-01T01:20:00Z' GROUP BY time(10m) fill(previous)"},
+	{q: "SELECT mean(used_percent) FROM mem WHERE host = 'host_1' AND time >= '2016-01-01T00:30:00Z' AND time < '2016-01-01T01:20:00Z' GROUP BY time(10m) fill(linear)"},
+	{q: "SELECT max(available) FROM mem WHERE time >= '2016-01-01T00:30:00Z' AND time < '2016-01-01T01:20:00Z' GROUP BY time(10m), host fill(-1)"},
+
+	// Tag regexes and field predicates.
+	{q: "SELECT count(usage_idle) FROM cpu WHERE hostname =~ /host_[12]/ AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY hostname"},
+	{q: "SELECT count(usage_idle) FROM cpu WHERE hostname !~ /host_[0-5]/ AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY hostname"},
+	{q: "SELECT count(usage_idle) FROM cpu WHERE region =~ /^us-/ AND hostname != 'host_0' AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY region"},
+	{q: "SELECT used_percent, status FROM mem WHERE status = 'crit' AND used_percent > 85 AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
+	{q: "SELECT count(used_percent) FROM mem WHERE healthy = false AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY host"},
+	{q: "SELECT available FROM mem WHERE (available < 1000000 OR status = 'warn') AND host = 'host_0' AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T00:20:00Z'"},
+	{q: "SELECT usage_user FROM cpu WHERE usage_user >= 100 AND usage_system <= 0 AND time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
+
+	// now(), over the points written just before the queries.
+	{q: "SELECT last(x) FROM recent WHERE time > now() - 2h"},
+	{q: "SELECT first(v) FROM recent WHERE time > now() - 1h AND host = 'host_0'"},
+	{q: "SELECT v FROM recent WHERE time > now() - 4m30s AND host = 'host_1'", params: []string{"epoch", "ns"}},
+
+	// Several statements in one request, with a failing one in the middle.
+	{q: "SELECT count(usage_user) FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'; SELECT mean(status) FROM mem WHERE time >= '2016-01-01T00:00:00Z'; SELECT last(used_percent) FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'",
+		known: "InfluxDB stops at the first failing statement; influxcompat runs the rest"},
+
+	// Schema exploration.
+	{q: "SHOW DATABASES"},
+	{q: "SHOW MEASUREMENTS"},
+	{q: "SHOW MEASUREMENTS WITH MEASUREMENT =~ /^(cpu|mem)$/"},
+	{q: "SHOW TAG KEYS"},
+	{q: "SHOW TAG KEYS FROM cpu"},
+	{q: `SHOW TAG VALUES FROM cpu WITH KEY = "hostname"`},
+	{q: `SHOW TAG VALUES WITH KEY IN ("region", "host")`},
+	{q: "SHOW FIELD KEYS"},
+	{q: "SHOW FIELD KEYS FROM mem"},
+	{q: "SHOW SERIES FROM mem"},
+	{q: "SHOW SERIES FROM cpu WHERE region = 'eu-central-1'"},
+	{q: "SHOW RETENTION POLICIES ON diff"},
+
+	// Errors and empty answers.
+	{q: "SELECT nosuchfield FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
+	{q: "SELECT * FROM nosuchmeasurement"},
+	{q: "SELECT usage_user FROM cpu WHERE hostname = 'nosuchhost'"},
+	{q: "SELECT FROM cpu"},
+	{q: "SELECT * FROM cpu", params: []string{"db", "nosuchdb"}},
+
+	// TSBS's downsampling with SELECT ... INTO, then reading the target.
+	{q: "SELECT mean(*) INTO cpu_1m FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T01:00:00Z' GROUP BY time(1m), *",
+		known: "influxcompat counts the empty buckets it skips in \"written\" (480 for InfluxDB's 460); the points stored agree"},
+	{q: "SELECT count(mean_usage_user) FROM cpu_1m"},
+	{q: "SELECT * FROM cpu_1m WHERE hostname = 'host_3' AND time >= '2016-01-01T00:28:00Z' AND time < '2016-01-01T00:33:00Z'"},
+}
+
+// TestInfluxDBDifferential writes the same dataset to accrete and to
+// InfluxDB 1.6 and checks that every statement of diffStatements gets the
+// same status and the same JSON answer, floats within 1e-9 relative.
+func TestInfluxDBDifferential(t *testing.T) {
+	influx := startInfluxd(t)
+	ours := startAccrete(t, nil)
+	batches := dataset(time.Now())
+	writeDataset(t, influx, "diff", batches)
+	writeDataset(t, ours, "diff", batches)
+
+	if len(diffStatements) < 40 {
+		t.Fatalf("only %d statements", len(diffStatements))
+	}
+	for i, st := range diffStatements {
+		params := append([]string{"db", "diff"}, st.params...)
+		wantCode, want := runQuery(t, influx, st.q, params...)
+		gotCode, got := runQuery(t, ours, st.q, params...)
+		if wantCode != 200 && wantCode != 400 {
+			t.Fatalf("statement %d %q: InfluxDB answered %d %s", i, st.q, wantCode, want)
+		}
+		diff := ""
+		if gotCode != wantCode {
+			diff = fmt.Sprintf("status %d, InfluxDB %d", gotCode, wantCode)
+		} else {
+			diff = jsonDiff(got, want)
+		}
+		switch {
+		case diff != "" && st.known == "":
+			t.Errorf("statement %d %q %v: %s\n ours: %s\nInfluxDB: %s", i, st.q, st.params, diff, clip(got), clip(want))
+		case diff != "":
+			t.Logf("statement %d: known difference (%s): %s", i, st.known, diff)
+		case st.known != "":
+			t.Logf("statement %d now agrees with InfluxDB; drop its known note (%s)", i, st.known)
+		}
+	}
+}
+
+// clip shortens a response for a test message.
+func clip(s string) string {
+	if len(s) > 1500 {
+		return s[:1500] + "..."
+	}
+	return strings.TrimSpace(s)
+}
+
+// jsonDiff compares two JSON documents and describes the first difference,
+// or returns "" when they are equal; numbers are equal within 1e-9
+// relative.
+func jsonDiff(got, want string) string {
+	g, err := decodeJSON(got)
+	if err != nil {
+		return "our answer is not JSON: " + err.Error()
+	}
+	w, err := decodeJSON(want)
+	if err != nil {
+		return "InfluxDB's answer is not JSON: " + err.Error()
+	}
+	return valueDiff("$", g, w)
+}
+
+func decodeJSON(s string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func valueDiff(path string, g, w any) string {
+	switch w := w.(type) {
+	case map[string]any:
+		gm, ok := g.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s: got %s, want an object", path, short(g))
+		}
+		keys := map[string]bool{}
+		for k := range w {
+			keys[k] = true
+		}
+		for k := range gm {
+			keys[k] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		for _, k := range sorted {
+			gv, gok := gm[k]
+			wv, wok := w[k]
+			switch {
+			case !gok:
+				return fmt.Sprintf("%s.%s missing, want %s", path, k, short(wv))
+			case !wok:
+				return fmt.Sprintf("%s.%s = %s is extra", path, k, short(gv))
+			}
+			if d := valueDiff(path+"."+k, gv, wv); d != "" {
+				return d
+			}
+		}
+		return ""
+	case []any:
+		ga, ok := g.([]any)
+		if !ok {
+			return fmt.Sprintf("%s: got %s, want an array", path, short(g))
+		}
+		if len(ga) != len(w) {
+			return fmt.Sprintf("%s: %d elements, want %d", path, len(ga), len(w))
+		}
+		for i := range w {
+			if d := valueDiff(fmt.Sprintf("%s[%d]", path, i), ga[i], w[i]); d != "" {
+				return d
+			}
+		}
+		return ""
+	case json.Number:
+		gn, ok := g.(json.Number)
+		if !ok {
+			return fmt.Sprintf("%s: got %s, want %s", path, short(g), w)
+		}
+		if gn == w {
+			return ""
+		}
+		gf, err1 := strconv.ParseFloat(string(gn), 64)
+		wf, err2 := strconv.ParseFloat(string(w), 64)
+		if err1 != nil || err2 != nil || math.Abs(gf-wf) > 1e-9*math.Max(math.Abs(gf), math.Abs(wf)) {
+			return fmt.Sprintf("%s: got %s, want %s", path, gn, w)
+		}
+		return ""
+	default:
+		if g != w {
+			return fmt.Sprintf("%s: got %s, want %s", path, short(g), short(w))
+		}
+		return ""
+	}
+}
+
+func short(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return clip(buf.String())
+}
