@@ -232,6 +232,9 @@ func TestEncodeErrors(t *testing.T) {
 		ErrWrongType, "wrong field type: cannot encode invalid values")
 	f("invalid columns", func(dst []byte) ([]byte, error) { return enc.AppendColumns(dst, &Columns{Times: []int64{1}}) },
 		ErrWrongType, "wrong field type: cannot encode invalid columns")
+	f("FieldValue length mismatch", func(dst []byte) ([]byte, error) {
+		return enc.Append(dst, model.TypeBoolean, []int64{1}, []model.FieldValue{model.Bool(true), model.Bool(false)})
+	}, ErrLengthMismatch, "time and value columns differ in length: 1 times, 2 values")
 	f("package Append", func(dst []byte) ([]byte, error) {
 		return Append(dst, model.TypeBoolean, []int64{1}, []model.FieldValue{model.String("x")})
 	}, ErrWrongType, "wrong field type: string value at index 0 of a boolean chunk")

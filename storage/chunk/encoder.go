@@ -153,6 +153,9 @@ func (e *Encoder) Append(dst []byte, t model.FieldType, times []int64, values []
 	if t < model.TypeFloat || t > model.TypeBoolean {
 		return dst, fmt.Errorf("%w: cannot encode %v values", ErrWrongType, t)
 	}
+	if len(times) != len(values) {
+		return dst, fmt.Errorf("%w: %d times, %d values", ErrLengthMismatch, len(times), len(values))
+	}
 	c := &e.cols
 	c.Reset()
 	c.Type = t
@@ -160,11 +163,10 @@ func (e *Encoder) Append(dst []byte, t model.FieldType, times []int64, values []
 		if v.Type() != t {
 			return dst, fmt.Errorf("%w: %v value at index %d of a %v chunk", ErrWrongType, v.Type(), i, t)
 		}
-		if err := c.Append(0, v); err != nil {
+		if err := c.Append(times[i], v); err != nil {
 			panic("BUG: " + err.Error())
 		}
 	}
-	c.Times = append(c.Times[:0], times...)
 	dst, err := e.AppendColumns(dst, c)
 	clear(c.Strings)
 	return dst, err
