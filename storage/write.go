@@ -22,6 +22,8 @@ type Batch struct {
 	pb       *pebble.Batch // metadata operations; data keys join at commit
 	writes   []*pendingWrite
 	sets     []WriteSet // the Write calls, for observers
+	groupOf  []*seriesGroup
+	key      []byte
 	err      error      // sticky error of a failed Write
 	internal bool       // made by the DB for a delete or drop
 	done     bool
@@ -44,6 +46,7 @@ type seriesGroup struct {
 	measurement string
 	tags        model.Tags
 	fields      []*fieldGroup
+	pending     int // points of the current Write call
 }
 
 type fieldGroup struct {
@@ -107,7 +110,13 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 		w = &pendingWrite{database: database, rp: rp, byKey: map[string]*seriesGroup{}, types: map[mfKey]model.FieldType{}}
 		b.writes = append(b.writes, w)
 	}
-	var key []byte
+	// Pass 1 validates and finds each point's series group, counting
+	// points per group so that pass 2 allocates each column once.
+	if cap(b.groupOf) < len(points) {
+		b.groupOf = make([]*seriesGroup, len(points))
+	}
+	groupOf := b.groupOf[:len(points)]
+	key := b.key
 	for i := range points {
 		p := &points[i]
 		if err := b.db.checkPoint(p); err != nil {
@@ -124,6 +133,13 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 			w.byKey[g.key] = g
 			w.groups = append(w.groups, g)
 		}
+		g.pending++
+		groupOf[i] = g
+	}
+	b.key = key
+	for i := range points {
+		p := &points[i]
+		g := groupOf[i]
 		for j := range p.Fields {
 			f := &p.Fields[j]
 			fg := g.field(j, f.Key)
@@ -134,8 +150,7 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 					t = f.Value.Type()
 					w.types[mf] = t
 				}
-				fg = &fieldGroup{name: f.Key}
-				fg.cols.Type = t
+				fg = newFieldGroup(f.Key, t, g.pending)
 				g.fields = append(g.fields, fg)
 			}
 			if err := fg.append(p.Time, f.Value); err != nil {
@@ -143,6 +158,10 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 			}
 		}
 		b.values += len(p.Fields)
+	}
+	clear(groupOf)
+	for _, g := range w.groups {
+		g.pending = 0
 	}
 	b.sets = append(b.sets, WriteSet{Database: database, RetentionPolicy: rp, Points: points})
 	return nil
@@ -165,6 +184,27 @@ func (g *seriesGroup) field(hint int, name string) *fieldGroup {
 		}
 	}
 	return nil
+}
+
+// newFieldGroup returns a group with room for n values.
+func newFieldGroup(name string, t model.FieldType, n int) *fieldGroup {
+	fg := &fieldGroup{name: name}
+	c := &fg.cols
+	c.Type = t
+	c.Times = make([]int64, 0, n)
+	switch t {
+	case model.TypeFloat:
+		c.Floats = make([]float64, 0, n)
+	case model.TypeInteger:
+		c.Ints = make([]int64, 0, n)
+	case model.TypeUnsigned:
+		c.Uints = make([]uint64, 0, n)
+	case model.TypeString:
+		c.Strings = make([]string, 0, n)
+	case model.TypeBoolean:
+		c.Bools = make([]bool, 0, n)
+	}
+	return fg
 }
 
 // append adds a value, failing when its type is not the group's.

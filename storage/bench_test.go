@@ -1,0 +1,306 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accretedb/accrete/model"
+)
+
+// The benchmarks use the TSBS cpu-only shape: 100 hosts with 10 tags, 10
+// integer fields (random walks in 0..100), one point every 10 s for a day:
+// 864,000 points, 8.64 M values, written in batches of 10,000 lines that
+// span all hosts (100 time steps of 100 hosts), as TSBS loaders send them.
+
+const (
+	tsbsHosts     = 100
+	tsbsInterval  = 10 * time.Second
+	tsbsSteps     = 8640 // one day
+	tsbsBatch     = 10000
+	tsbsFields    = 10
+	tsbsValues    = tsbsHosts * tsbsSteps * tsbsFields
+	tsbsStartUnix = 1451606400 // 2016-01-01T00:00:00Z, TSBS's default start
+)
+
+var tsbsFieldNames = [tsbsFields]string{"usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait",
+	"usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"}
+
+var (
+	tsbsOnce    sync.Once
+	tsbsBatches [][]model.Point
+)
+
+// tsbsData returns the day as batches of 10,000 points. The slices are
+// shared: the benchmarks only read them.
+func tsbsData() [][]model.Point {
+	tsbsOnce.Do(func() {
+		r := rand.New(rand.NewPCG(42, 42))
+		regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+		tags := make([]model.Tags, tsbsHosts)
+		walk := make([][tsbsFields]float64, tsbsHosts)
+		for h := range tsbsHosts {
+			region := regions[r.IntN(len(regions))]
+			t := model.Tags{
+				{Key: "arch", Value: []string{"x64", "x86"}[r.IntN(2)]},
+				{Key: "datacenter", Value: fmt.Sprintf("%s%c", region, 'a'+r.IntN(3))},
+				{Key: "hostname", Value: fmt.Sprintf("host_%d", h)},
+				{Key: "os", Value: []string{"Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"}[r.IntN(3)]},
+				{Key: "rack", Value: fmt.Sprint(r.IntN(100))},
+				{Key: "region", Value: region},
+				{Key: "service", Value: fmt.Sprint(r.IntN(20))},
+				{Key: "service_environment", Value: []string{"production", "staging", "test"}[r.IntN(3)]},
+				{Key: "service_version", Value: fmt.Sprint(r.IntN(2))},
+				{Key: "team", Value: []string{"SF", "NYC", "LON", "CHI"}[r.IntN(4)]},
+			}
+			tags[h] = t
+			for f := range tsbsFields {
+				walk[h][f] = r.Float64() * 100
+			}
+		}
+		var batch []model.Point
+		for step := range tsbsSteps {
+			ts := (tsbsStartUnix*int64(time.Second) + int64(step)*int64(tsbsInterval))
+			for h := range tsbsHosts {
+				fields := make([]model.Field, tsbsFields)
+				for f := range tsbsFields {
+					// TSBS: a random walk with N(0,1) steps clamped to
+					// [0, 100], written as integers.
+					v := min(100, max(0, walk[h][f]+r.NormFloat64()))
+					walk[h][f] = v
+					fields[f] = model.Field{Key: tsbsFieldNames[f], Value: model.Int(int64(v))}
+				}
+				batch = append(batch, model.Point{Measurement: "cpu", Tags: tags[h], Fields: fields, Time: ts})
+				if len(batch) == tsbsBatch {
+					tsbsBatches = append(tsbsBatches, batch)
+					batch = nil
+				}
+			}
+		}
+		if len(batch) > 0 {
+			tsbsBatches = append(tsbsBatches, batch)
+		}
+	})
+	return tsbsBatches
+}
+
+// tsbsLines returns the day as line-protocol bodies of 10,000 lines.
+func tsbsLines() [][]byte {
+	var out [][]byte
+	for _, batch := range tsbsData() {
+		var body []byte
+		for i := range batch {
+			body = model.AppendLine(body, &batch[i])
+		}
+		out = append(out, body)
+	}
+	return out
+}
+
+func benchOpen(b *testing.B, dir string, d Durability) *DB {
+	db, err := Open(dir, &Options{Durability: d, CompactionInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreateDatabase("benchmark"); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// ingestTSBS writes the day with the given number of concurrent writers.
+func ingestTSBS(b *testing.B, db *DB, writers int, write func(i int) error) {
+	n := len(tsbsData())
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += writers {
+				if err := write(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkIngestTSBS writes the TSBS day as []model.Point batches
+// (parsing excluded) into a fresh database per iteration.
+func BenchmarkIngestTSBS(b *testing.B) {
+	data := tsbsData()
+	for _, d := range []Durability{DurabilityEveryWrite, DurabilityPeriodic, DurabilityNone} {
+		for _, writers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("durability=%s/writers=%d", d, writers), func(b *testing.B) {
+				b.ReportAllocs()
+				var elapsed time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					db := benchOpen(b, b.TempDir(), d)
+					b.StartTimer()
+					start := time.Now()
+					ingestTSBS(b, db, writers, func(i int) error { return db.Write("benchmark", "", data[i]) })
+					elapsed += time.Since(start)
+					b.StopTimer()
+					db.Close()
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(tsbsValues)*float64(b.N)/elapsed.Seconds(), "values/s")
+			})
+		}
+	}
+}
+
+// BenchmarkIngestTSBSLines is BenchmarkIngestTSBS including line-protocol
+// parsing (model.ParseLines) of 10,000-line bodies.
+func BenchmarkIngestTSBSLines(b *testing.B) {
+	bodies := tsbsLines()
+	for _, writers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("durability=periodic/writers=%d", writers), func(b *testing.B) {
+			b.ReportAllocs()
+			var elapsed time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				db := benchOpen(b, b.TempDir(), DurabilityPeriodic)
+				b.StartTimer()
+				start := time.Now()
+				ingestTSBS(b, db, writers, func(i int) error {
+					pts, err := model.ParseLines(bodies[i], model.ParseOptions{})
+					if err != nil {
+						return err
+					}
+					return db.Write("benchmark", "", pts)
+				})
+				elapsed += time.Since(start)
+				b.StopTimer()
+				db.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(tsbsValues)*float64(b.N)/elapsed.Seconds(), "values/s")
+		})
+	}
+}
+
+// dirSize returns the total size of the files under dir.
+func dirSize(b *testing.B, dir string) int64 {
+	var total int64
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		total += info.Size()
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total
+}
+
+// BenchmarkDiskPerValue ingests the day, compacts it and reports the bytes
+// of the whole directory (tables, WAL, manifest) per stored value.
+func BenchmarkDiskPerValue(b *testing.B) {
+	data := tsbsData()
+	b.ReportAllocs()
+	var perValue, beforeCompaction float64
+	for b.Loop() {
+		dir := b.TempDir()
+		db := benchOpen(b, dir, DurabilityPeriodic)
+		ingestTSBS(b, db, 1, func(i int) error { return db.Write("benchmark", "", data[i]) })
+		if err := db.pdb.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		beforeCompaction = float64(dirSize(b, dir)) / tsbsValues
+		if err := db.Compact(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		perValue = float64(dirSize(b, dir)) / tsbsValues
+	}
+	b.ReportMetric(perValue, "bytes/value")
+	b.ReportMetric(beforeCompaction, "bytes/value-before-compaction")
+}
+
+// BenchmarkScanField reads one field of all 100 series over the whole day
+// after compaction, through one Reader and one reused Cursor.
+func BenchmarkScanField(b *testing.B) {
+	data := tsbsData()
+	dir := b.TempDir()
+	db := benchOpen(b, dir, DurabilityNone)
+	defer db.Close()
+	ingestTSBS(b, db, 1, func(i int) error { return db.Write("benchmark", "", data[i]) })
+	for _, compacted := range []bool{true, false} {
+		name := "compacted"
+		if !compacted {
+			name = "recent-blocks"
+			// Write the day again into a second RP left uncompacted.
+			if err := db.CreateRetentionPolicy("benchmark", RetentionPolicy{Name: "raw"}); err != nil {
+				b.Fatal(err)
+			}
+			ingestTSBS(b, db, 1, func(i int) error { return db.Write("benchmark", "raw", data[i]) })
+		} else if err := db.Compact(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		rp := map[bool]string{true: "autogen", false: "raw"}[compacted]
+		b.Run(name, func(b *testing.B) {
+			series, err := db.Series("benchmark", rp, "cpu", nil)
+			if err != nil || len(series) != tsbsHosts {
+				b.Fatalf("series: %d, %v", len(series), err)
+			}
+			fi, _, _ := db.Field("benchmark", rp, "cpu", "usage_user")
+			rid, _ := db.RetentionPolicyID("benchmark", rp)
+			r, err := db.NewReader()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			c := r.NewCursor()
+			defer c.Close()
+			b.ReportAllocs()
+			var sum int64
+			n := 0
+			for b.Loop() {
+				n = 0
+				for _, s := range series {
+					if err := c.SeekRP(rid, s.ID, fi.ID, math.MinInt64, math.MaxInt64); err != nil {
+						b.Fatal(err)
+					}
+					for c.Next() {
+						cols := c.Columns()
+						n += len(cols.Ints)
+						for _, v := range cols.Ints {
+							sum += v
+						}
+					}
+					if err := c.Err(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if n != tsbsHosts*tsbsSteps {
+					b.Fatalf("scanned %d values, want %d", n, tsbsHosts*tsbsSteps)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "values/s")
+			_ = sum
+		})
+	}
+}
