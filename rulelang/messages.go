@@ -30,6 +30,7 @@ const (
 	msgChainedComparison = "comparisons cannot be chained; combine them with AND"
 	msgNestedTooDeep     = "expression nested too deeply"
 	msgNumberRange       = "number %s is out of range"
+	msgFileTooLarge      = "file of %d bytes is too large (the limit is %d bytes)"
 )
 
 // Checker messages: declarations.

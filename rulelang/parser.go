@@ -1,6 +1,7 @@
 package rulelang
 
 import (
+	"fmt"
 	"strconv"
 )
 
@@ -13,6 +14,13 @@ const maxNesting = 1000
 // errors it holds the statements that parsed, and the error is an
 // [ErrorList] with every syntax error, sorted by position.
 func ParseFile(filename string, src []byte) (*File, error) {
+	if len(src) > MaxFileSize {
+		f := &File{Name: filename}
+		f.lines = lineTable{filename: filename, lines: []int{0}}
+		var list ErrorList
+		list.Add(Position{Filename: filename}, fmt.Sprintf(msgFileTooLarge, len(src), MaxFileSize))
+		return f, list
+	}
 	// Names, comments and plain string literals are substrings of one
 	// copy of the source, which saves an allocation for each of them.
 	p := &parser{src: string(src)}

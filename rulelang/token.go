@@ -168,11 +168,15 @@ func (t Token) precedence() int {
 
 // Pos is a compact source position: the byte offset in the file plus one.
 // The zero value, NoPos, means "no position". Convert a Pos to a line and
-// column with [File.Position].
-type Pos int
+// column with [File.Position]. Positions are 32 bits wide, which keeps
+// syntax trees small and limits a source file to [MaxFileSize] bytes.
+type Pos int32
 
 // NoPos is the zero Pos.
 const NoPos Pos = 0
+
+// MaxFileSize is the size of the largest source file ParseFile accepts.
+const MaxFileSize = 1<<31 - 2
 
 // IsValid reports whether p is a position.
 func (p Pos) IsValid() bool { return p != NoPos }
