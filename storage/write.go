@@ -24,8 +24,8 @@ type Batch struct {
 	sets     []WriteSet // the Write calls, for observers
 	groupOf  []*seriesGroup
 	key      []byte
-	err      error      // sticky error of a failed Write
-	internal bool       // made by the DB for a delete or drop
+	err      error // sticky error of a failed Write
+	internal bool  // made by the DB for a delete or drop
 	done     bool
 	values   int
 }
