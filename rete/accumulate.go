@@ -96,8 +96,8 @@ type srcVar struct {
 	children []*srcVar
 	downKey  [][]int // per child: this variable's join fields
 	aggs     []int   // indices of the aggregates over this variable
-	groups   hindex[*group]
-	pos      []int32 // slot → position in its group's members
+	groups   groupIndex
+	pos      pages[int32] // slot → position in its group's members
 	kbuf     []uint64
 	cbuf     []uint64
 }
@@ -281,25 +281,22 @@ func (rt *rootVar) remove(m uint32) {
 	rt.r.markDirty(m)
 }
 
-func (rt *rootVar) modify(m uint32, old, new []uint64) bool {
+// inPlace holds when the main keeps its links: only its other fields
+// change, which the agenda sees.
+func (rt *rootVar) inPlace(old, new []uint64) bool {
 	for _, k := range rt.downKey {
 		if !sameKey(old, new, k, rt.t.kinds) {
 			return false
 		}
 	}
-	// Same links: only the main's fields changed, which the agenda sees.
-	rt.r.markDirty(m)
 	return true
 }
 
+func (rt *rootVar) modify(m uint32, _, _ []uint64) { rt.r.markDirty(m) }
+
 // groupFor returns the group with the given key, creating it.
 func (v *srcVar) groupFor(key []uint64) *group {
-	g, ok := v.groups.get(key)
-	if !ok {
-		g = new(group)
-		v.groups.put(key, g)
-	}
-	return g
+	return v.groups.getOrCreate(key)
 }
 
 func (v *srcVar) mustGroup(key []uint64) *group {
@@ -351,12 +348,7 @@ func (v *srcVar) disconnect(m uint32, g *group) {
 	}
 }
 
-func (v *srcVar) setPos(slot uint32, p int) {
-	if int(slot) >= len(v.pos) {
-		v.pos = append(v.pos, make([]int32, int(slot)+1-len(v.pos))...)
-	}
-	v.pos[slot] = int32(p)
-}
+func (v *srcVar) setPos(slot uint32, p int) { v.pos.set(slot, int32(p)) }
 
 func (v *srcVar) add(slot uint32) {
 	r := v.r
@@ -406,11 +398,11 @@ func (v *srcVar) remove(slot uint32) {
 		}
 		r.e.freeMains(ms)
 	}
-	p := v.pos[slot]
+	p := *v.pos.at(slot)
 	last := len(g.members) - 1
 	moved := g.members[last]
 	g.members[p] = moved
-	v.pos[moved] = p
+	*v.pos.at(moved) = p
 	g.members = g.members[:last]
 	if last == 0 {
 		g.members = nil
@@ -419,7 +411,9 @@ func (v *srcVar) remove(slot uint32) {
 	v.dropIfEmpty(v.kbuf, g)
 }
 
-func (v *srcVar) modify(slot uint32, old, new []uint64) bool {
+// inPlace holds when the fact stays in its group with the same links:
+// only its aggregate values may change.
+func (v *srcVar) inPlace(old, new []uint64) bool {
 	kinds := v.t.kinds
 	if !sameKey(old, new, v.upKey, kinds) {
 		return false
@@ -429,8 +423,11 @@ func (v *srcVar) modify(slot uint32, old, new []uint64) bool {
 			return false
 		}
 	}
-	// The fact stays in its group with the same links: only its
-	// aggregate values may change.
+	return true
+}
+
+func (v *srcVar) modify(slot uint32, old, new []uint64) {
+	kinds := v.t.kinds
 	r := v.r
 	changed := false
 	for _, ai := range v.aggs {
@@ -441,12 +438,12 @@ func (v *srcVar) modify(slot uint32, old, new []uint64) bool {
 		}
 	}
 	if !changed {
-		return true
+		return
 	}
 	v.kbuf = keyOf(v.kbuf, old, v.upKey, kinds)
 	g := v.mustGroup(v.kbuf)
 	if !g.reaches() {
-		return true
+		return
 	}
 	ms := r.e.mainsBuf(g)
 	for _, m := range ms {
@@ -454,7 +451,6 @@ func (v *srcVar) modify(slot uint32, old, new []uint64) bool {
 		r.addFact(m, v, new)
 	}
 	r.e.freeMains(ms)
-	return true
 }
 
 // mainsBuf returns the mains of g in a scratch slice; release it with
@@ -472,3 +468,89 @@ func (e *Engine) mainsBuf(g *group) []uint32 {
 func (e *Engine) freeMains(buf []uint32) {
 	e.mainStack = append(e.mainStack, buf[:0])
 }
+
+// groupIndex finds the groups of a source variable by key. A key of one
+// string field indexes an array by string index; other keys go through a
+// hash index. Groups live in fixed-size chunks, so their addresses never
+// change, and freed groups are reused.
+type groupIndex struct {
+	dense  bool
+	byStr  pages[uint32]  // string index → group id (0: none)
+	byKey  hindex[uint32] // key → group id, for other keys
+	chunks [][]group      // group id n is chunks[(n-1)/groupChunk][(n-1)%groupChunk]
+	free   []uint32
+	live   int
+}
+
+const groupChunk = 256
+
+func newGroupIndex(fields []int, kinds []rulelang.Type) groupIndex {
+	if len(fields) == 1 && kinds[fields[0]] == rulelang.TypeString {
+		return groupIndex{dense: true}
+	}
+	return groupIndex{byKey: newHindex[uint32](len(fields))}
+}
+
+func (x *groupIndex) at(id uint32) *group {
+	return &x.chunks[(id-1)/groupChunk][(id-1)%groupChunk]
+}
+
+func (x *groupIndex) id(key []uint64) uint32 {
+	if x.dense {
+		return x.byStr.get(uint32(key[0]))
+	}
+	id, _ := x.byKey.get(key)
+	return id
+}
+
+func (x *groupIndex) get(key []uint64) (*group, bool) {
+	id := x.id(key)
+	if id == 0 {
+		return nil, false
+	}
+	return x.at(id), true
+}
+
+func (x *groupIndex) getOrCreate(key []uint64) *group {
+	if id := x.id(key); id != 0 {
+		return x.at(id)
+	}
+	var id uint32
+	if n := len(x.free); n > 0 {
+		id = x.free[n-1]
+		x.free = x.free[:n-1]
+	} else {
+		n := len(x.chunks)
+		if n == 0 || len(x.chunks[n-1]) == groupChunk {
+			x.chunks = append(x.chunks, make([]group, 0, groupChunk))
+			n++
+		}
+		x.chunks[n-1] = x.chunks[n-1][:len(x.chunks[n-1])+1]
+		id = uint32((n-1)*groupChunk + len(x.chunks[n-1]))
+	}
+	x.live++
+	if x.dense {
+		x.byStr.set(uint32(key[0]), id)
+	} else {
+		x.byKey.put(key, id)
+	}
+	return x.at(id)
+}
+
+// del forgets the (empty) group with the given key.
+func (x *groupIndex) del(key []uint64) {
+	id := x.id(key)
+	if id == 0 {
+		panic("BUG: delete of a missing group")
+	}
+	*x.at(id) = group{}
+	x.free = append(x.free, id)
+	x.live--
+	if x.dense {
+		*x.byStr.at(uint32(key[0])) = 0
+	} else {
+		x.byKey.del(key)
+	}
+}
+
+func (x *groupIndex) len() int { return x.live }

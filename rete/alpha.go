@@ -15,11 +15,13 @@ type sink interface {
 	// remove is called while the fact still holds the values it was added
 	// with.
 	remove(slot uint32)
-	// modify is called for a fact that passes before and after a change of
-	// its values, while it still holds the old ones. It returns false when
-	// the sink cannot take the change in place; the caller then removes the
-	// fact and adds it again.
-	modify(slot uint32, old, new []uint64) bool
+	// inPlace reports whether a fact that passes before and after a
+	// change of its values from old to new can be updated in place. When
+	// not, the caller removes the fact and adds it again.
+	inPlace(old, new []uint64) bool
+	// modify updates a fact in place (see inPlace). It is called after
+	// every removal of the change and before the new values are stored.
+	modify(slot uint32, old, new []uint64)
 }
 
 // alphaNode tests the facts of one type against the filters of a pattern

@@ -53,14 +53,16 @@ type Engine struct {
 	// Scratch buffers.
 	codes       []uint64
 	keyBytes    []byte
-	pendingAdds []sink
+	pendingAdds    []sink
+	pendingInPlace []sink
 	mainStack   [][]uint32
 }
 
 // ruleNet is the network of one rule.
 type ruleNet interface {
 	info() *rulelang.Rule
-	// agenda appends the events of the step's activation changes.
+	// agenda updates the activations changed in the step and appends
+	// their events to out, unless out is nil.
 	agenda(out *[]Event)
 	// check recomputes every activation from scratch.
 	check() error
@@ -263,8 +265,12 @@ func (e *Engine) Run() error {
 
 func (e *Engine) run() ([]Event, error) {
 	var evs []Event
+	out := &evs
+	if len(e.subs) == 0 {
+		out = nil
+	}
 	for _, r := range e.rules {
-		r.agenda(&evs)
+		r.agenda(out)
 	}
 	var err error
 	if e.opts.Check {
@@ -464,13 +470,13 @@ func (e *Engine) lookupKey(t *typeMem, key rulelang.Value) (uint32, bool) {
 		}
 		c = uint64(id)
 	case rulelang.TypeNumber:
-		c = keyCode(rulelang.TypeNumber, math.Float64bits(key.Num))
+		c = math.Float64bits(key.Num)
 	case rulelang.TypeBool:
 		if key.Bool {
 			c = 1
 		}
 	}
-	s, ok := t.byKey[c]
+	s, ok := t.slotOfKey(c)
 	if !ok || !t.isAlive(s) {
 		return 0, false
 	}

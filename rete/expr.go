@@ -87,7 +87,7 @@ func (c compiler) str(t rulelang.Term) strFn {
 		return func(*env) string { return v }
 	case *rulelang.FieldRef:
 		r, f := c.rowOf(t.Var), t.Field
-		return func(en *env) string { return en.e.strs.strs[en.rows[r][f]] }
+		return func(en *env) string { return en.e.strs.str(uint32(en.rows[r][f])) }
 	case *rulelang.Binary:
 		if t.Op == rulelang.OpConcat {
 			x, y := c.str(t.X), c.str(t.Y)

@@ -274,8 +274,12 @@ func (l *joinLevel) removeToken(tok *token) {
 	}
 }
 
-// modify never works in place: the tuples are joined again.
-func (l *joinLevel) modify(uint32, []uint64, []uint64) bool { return false }
+// inPlace never holds: the tuples are joined again.
+func (l *joinLevel) inPlace(_, _ []uint64) bool { return false }
+
+func (l *joinLevel) modify(uint32, []uint64, []uint64) {
+	panic("BUG: in-place modify of a join level")
+}
 
 func (jr *joinRule) logAdd(tok *token) {
 	slots := slotsOf(tok, len(jr.levels)-1)
@@ -311,13 +315,17 @@ func (jr *joinRule) agenda(out *[]Event) {
 	clear(jr.log)
 	slices.SortFunc(entries, func(a, b *logEntry) int { return slices.Compare(a.slots, b.slots) })
 	for _, en := range entries {
+		kind := EventKind(0)
 		switch {
 		case en.tok != nil && !en.before:
-			*out = append(*out, jr.event(Fire, en.slots))
+			kind = Fire
 		case en.tok == nil:
-			*out = append(*out, jr.event(Withdraw, en.slots))
+			kind = Withdraw
 		case jr.changed(en.slots):
-			*out = append(*out, jr.event(Update, en.slots))
+			kind = Update
+		}
+		if kind != 0 && out != nil {
+			*out = append(*out, jr.event(kind, en.slots))
 		}
 	}
 }

@@ -24,7 +24,7 @@ func (e *Engine) newAggRule(r *rulelang.Rule, types []*typeMem) *aggRule {
 		}
 		child := ar.srcs[j.Child]
 		child.upKey = childFields
-		child.groups = newHindex[*group](len(childFields))
+		child.groups = newGroupIndex(childFields, child.t.kinds)
 		if j.Parent == 0 {
 			ar.root.children = append(ar.root.children, child)
 			ar.root.downKey = append(ar.root.downKey, parentFields)
@@ -173,15 +173,15 @@ func (r *aggRule) agenda(out *[]Event) {
 		case holds && !held:
 			r.setHeld(m, true)
 			copy(fired, r.vals)
-			*out = append(*out, r.event(Fire, m))
+			r.emit(out, Fire, m)
 		case holds:
 			if !sameValues(fired, r.vals) || r.e.changedInStep(r.main, m) {
 				copy(fired, r.vals)
-				*out = append(*out, r.event(Update, m))
+				r.emit(out, Update, m)
 			}
 		case held:
 			r.setHeld(m, false)
-			*out = append(*out, r.event(Withdraw, m))
+			r.emit(out, Withdraw, m)
 		}
 	}
 	r.dirty = r.dirty[:0]
@@ -189,6 +189,14 @@ func (r *aggRule) agenda(out *[]Event) {
 	if r.epoch == 0 {
 		clear(r.dirtyAt)
 		r.epoch = 1
+	}
+}
+
+// emit appends the event of main m to out, unless out is nil (nobody
+// listens).
+func (r *aggRule) emit(out *[]Event, kind EventKind, m uint32) {
+	if out != nil {
+		*out = append(*out, r.event(kind, m))
 	}
 }
 

@@ -3,6 +3,7 @@ package rete
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strconv"
 	"strings"
@@ -30,65 +31,132 @@ func keyCode(kind rulelang.Type, c uint64) uint64 {
 // strTable interns the strings of fact fields. Every stored code holds a
 // reference; a string whose last reference is released is forgotten and
 // its index reused.
+//
+// The index is an open-addressing hash table with linear probing. A slot
+// holds the upper 32 bits of the string's hash and its index plus one (0
+// is an empty slot); the hash bits alone give a slot's home position, so
+// growing the table and deleting (by backward shift) never rehash strings.
 type strTable struct {
-	index map[string]uint32
-	strs  []string
-	refs  []uint32
+	seed  maphash.Seed
+	slots []uint64
+	used  int
+	strs  pages[string]
+	refs  pages[uint32]
+	n     uint32 // indices handed out
 	free  []uint32
 }
 
 func newStrTable() strTable {
-	return strTable{index: make(map[string]uint32)}
+	return strTable{seed: maphash.MakeSeed(), slots: make([]uint64, 64)}
+}
+
+func (t *strTable) hash(s string) uint64 {
+	return maphash.String(t.seed, s) >> 32
+}
+
+// find returns the index of s, or the slot where it would go.
+func (t *strTable) find(s string, h uint64) (id uint32, slot int, ok bool) {
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		v := t.slots[i]
+		if v == 0 {
+			return 0, int(i), false
+		}
+		if v>>32 == h && *t.strs.at(uint32(v) - 1) == s {
+			return uint32(v) - 1, int(i), true
+		}
+	}
 }
 
 // intern returns the index of s, taking one reference.
 func (t *strTable) intern(s string) uint32 {
-	if id, ok := t.index[s]; ok {
-		t.refs[id]++
+	h := t.hash(s)
+	id, slot, ok := t.find(s, h)
+	if ok {
+		*t.refs.at(id)++
 		return id
 	}
-	var id uint32
 	if n := len(t.free); n > 0 {
 		id = t.free[n-1]
 		t.free = t.free[:n-1]
-		t.strs[id] = s
-		t.refs[id] = 1
 	} else {
-		id = uint32(len(t.strs))
-		t.strs = append(t.strs, s)
-		t.refs = append(t.refs, 1)
+		id = t.n
+		t.n++
+		t.strs.ensure(t.n)
+		t.refs.ensure(t.n)
 	}
-	t.index[s] = id
+	*t.strs.at(id) = s
+	*t.refs.at(id) = 1
+	t.slots[slot] = h<<32 | uint64(id+1)
+	t.used++
+	if t.used*4 > len(t.slots)*3 {
+		t.grow()
+	}
 	return id
+}
+
+func (t *strTable) grow() {
+	old := t.slots
+	t.slots = make([]uint64, 2*len(old))
+	mask := uint64(len(t.slots) - 1)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		i := v >> 32 & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = v
+	}
 }
 
 // lookup returns the index of s without taking a reference.
 func (t *strTable) lookup(s string) (uint32, bool) {
-	id, ok := t.index[s]
+	id, _, ok := t.find(s, t.hash(s))
 	return id, ok
 }
 
-// acquire takes one more reference to id.
-func (t *strTable) acquire(id uint32) { t.refs[id]++ }
+// str returns the string with index id.
+func (t *strTable) str(id uint32) string { return *t.strs.at(id) }
 
 // release drops one reference to id.
 func (t *strTable) release(id uint32) {
-	if t.refs[id] == 0 {
+	r := t.refs.at(id)
+	if *r == 0 {
 		panic("BUG: release of a string without references")
 	}
-	t.refs[id]--
-	if t.refs[id] == 0 {
-		delete(t.index, t.strs[id])
-		t.strs[id] = ""
-		t.free = append(t.free, id)
+	*r--
+	if *r > 0 {
+		return
 	}
+	s := t.str(id)
+	_, slot, ok := t.find(s, t.hash(s))
+	if !ok {
+		panic("BUG: interned string missing from its index")
+	}
+	// Backward-shift deletion: move later entries of the probe run into
+	// the hole when their home position allows it.
+	mask := len(t.slots) - 1
+	hole := slot
+	for i := (hole + 1) & mask; t.slots[i] != 0; i = (i + 1) & mask {
+		home := int(t.slots[i]>>32) & mask
+		if (i-home)&mask >= (i-hole)&mask {
+			t.slots[hole] = t.slots[i]
+			hole = i
+		}
+	}
+	t.slots[hole] = 0
+	t.used--
+	*t.strs.at(id) = ""
+	t.free = append(t.free, id)
 }
 
 // decode returns the value of code c of a field of type kind.
 func (e *Engine) decode(kind rulelang.Type, c uint64) rulelang.Value {
 	switch kind {
 	case rulelang.TypeString:
-		return rulelang.StringValue(e.strs.strs[c])
+		return rulelang.StringValue(e.strs.str(uint32(c)))
 	case rulelang.TypeNumber:
 		return rulelang.NumberValue(math.Float64frombits(c))
 	case rulelang.TypeBool:

@@ -19,13 +19,16 @@ type typeMem struct {
 	kinds []rulelang.Type // field types
 	key   int             // key field, or -1: the whole content is the key
 
-	vals  []uint64 // nf codes per slot
+	vals  rowPages // nf codes per slot
 	alive []uint64 // bitset of slots holding a fact
 	n     uint32   // number of slots
 	live  int      // number of facts
 
-	byKey     map[uint64]uint32 // key code → slot (key >= 0)
-	byContent map[string]uint32 // content codes → slot (key < 0)
+	// The key index. A string key's code is its string index, so slots
+	// are found by array lookup; other keys go through maps.
+	slotByStr pages[uint32]     // string index → slot+1 (string key fields)
+	byKey     map[uint64]uint32 // key code → slot (number and bool key fields)
+	byContent map[string]uint32 // content codes → slot (no key field)
 
 	alphas []*alphaNode
 	// tracked is set when a rule reacts to changes of this type's field
@@ -36,23 +39,42 @@ type typeMem struct {
 }
 
 func newTypeMem(info *rulelang.TypeInfo) *typeMem {
-	t := &typeMem{info: info, nf: len(info.Fields), key: info.Key}
+	t := &typeMem{info: info, nf: len(info.Fields), key: info.Key, vals: rowPages{n: len(info.Fields)}}
 	t.kinds = make([]rulelang.Type, t.nf)
 	for i, f := range info.Fields {
 		t.kinds[i] = f.Type
 	}
-	if t.key >= 0 {
-		t.byKey = make(map[uint64]uint32)
-	} else {
+	switch {
+	case t.key < 0:
 		t.byContent = make(map[string]uint32)
+	case t.kinds[t.key] != rulelang.TypeString:
+		t.byKey = make(map[uint64]uint32)
 	}
 	return t
 }
 
-func (t *typeMem) row(slot uint32) []uint64 {
-	i := int(slot) * t.nf
-	return t.vals[i : i+t.nf : i+t.nf]
+// slotOfKey returns the slot of the fact (or tombstone) with key code c.
+func (t *typeMem) slotOfKey(c uint64) (uint32, bool) {
+	if t.byKey != nil {
+		s, ok := t.byKey[keyCode(t.kinds[t.key], c)]
+		return s, ok
+	}
+	if s := t.slotByStr.get(uint32(c)); s != 0 {
+		return s - 1, true
+	}
+	return 0, false
 }
+
+// setKeySlot records the slot of key code c.
+func (t *typeMem) setKeySlot(c uint64, slot uint32) {
+	if t.byKey != nil {
+		t.byKey[keyCode(t.kinds[t.key], c)] = slot
+		return
+	}
+	t.slotByStr.set(uint32(c), slot+1)
+}
+
+func (t *typeMem) row(slot uint32) []uint64 { return t.vals.row(slot) }
 
 func (t *typeMem) isAlive(slot uint32) bool {
 	return t.alive[slot>>6]&(1<<(slot&63)) != 0
@@ -100,8 +122,7 @@ func (e *Engine) contentKey(t *typeMem, codes []uint64) []byte {
 // find returns the slot of the fact whose key the codes carry.
 func (e *Engine) find(t *typeMem, codes []uint64) (uint32, bool) {
 	if t.key >= 0 {
-		s, ok := t.byKey[keyCode(t.kinds[t.key], codes[t.key])]
-		return s, ok
+		return t.slotOfKey(codes[t.key])
 	}
 	s, ok := t.byContent[string(e.contentKey(t, codes))]
 	return s, ok
@@ -210,13 +231,14 @@ func (e *Engine) assert(t *typeMem, values []rulelang.Value) error {
 	case !ok:
 		slot = t.n
 		t.n++
-		t.vals = append(t.vals, codes...)
+		t.vals.ensure(t.n)
+		copy(t.row(slot), codes)
 		if int(slot>>6) >= len(t.alive) {
 			t.alive = append(t.alive, 0)
 		}
 		t.setAlive(slot, true)
 		if t.key >= 0 {
-			t.byKey[keyCode(t.kinds[t.key], codes[t.key])] = slot
+			t.setKeySlot(codes[t.key], slot)
 		} else {
 			t.byContent[string(e.contentKey(t, codes))] = slot
 		}
@@ -271,7 +293,7 @@ func (e *Engine) retract(t *typeMem, key rulelang.Value, values []rulelang.Value
 			}
 		}
 		if ok {
-			slot, ok = t.byKey[keyCode(key.Type, c)]
+			slot, ok = t.slotOfKey(c)
 		}
 	} else {
 		if err := checkValues(t, values); err != nil {
@@ -344,33 +366,40 @@ func (e *Engine) propagateRemove(t *typeMem, slot uint32) {
 	}
 }
 
-// propagateModify replaces the values of a fact with codes. Every sink the
-// fact leaves, or that cannot take the change in place, first sees the fact
-// removed with its old values; then the new values are stored; then the
-// sinks it enters see it added.
+// propagateModify replaces the values of a fact with codes. First every
+// sink the fact leaves, or that cannot take the change in place, sees the
+// fact removed with its old values; then the sinks that can update it in
+// place do; then the new values are stored; then the sinks it enters see
+// it added. Each phase thus finds the network consistent with the values
+// in working memory: in-place updates never precede a removal that reads
+// the old values.
 func (e *Engine) propagateModify(t *typeMem, slot uint32, codes []uint64) {
 	old := t.row(slot)
-	adds := e.pendingAdds[:0]
+	adds, inPlace := e.pendingAdds[:0], e.pendingInPlace[:0]
 	for _, a := range t.alphas {
 		before, after := a.pass(e, old), a.pass(e, codes)
 		for _, s := range a.sinks {
 			switch {
-			case before && after:
-				if !s.modify(slot, old, codes) {
-					s.remove(slot)
-					adds = append(adds, s)
-				}
+			case before && after && s.inPlace(old, codes):
+				inPlace = append(inPlace, s)
 			case before:
 				s.remove(slot)
+				if after {
+					adds = append(adds, s)
+				}
 			case after:
 				adds = append(adds, s)
 			}
 		}
+	}
+	for _, s := range inPlace {
+		s.modify(slot, old, codes)
 	}
 	copy(old, codes)
 	for _, s := range adds {
 		s.add(slot)
 	}
 	clear(adds)
-	e.pendingAdds = adds[:0]
+	clear(inPlace)
+	e.pendingAdds, e.pendingInPlace = adds[:0], inPlace[:0]
 }
