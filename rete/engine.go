@@ -51,11 +51,11 @@ type Engine struct {
 	pending []uint32
 
 	// Scratch buffers.
-	codes       []uint64
-	keyBytes    []byte
+	codes          []uint64
+	keyBytes       []byte
 	pendingAdds    []sink
 	pendingInPlace []sink
-	mainStack   [][]uint32
+	mainStack      [][]uint32
 }
 
 // ruleNet is the network of one rule.
