@@ -316,4 +316,3 @@ func BenchmarkScanField(b *testing.B) {
 		})
 	}
 }
-
