@@ -74,7 +74,21 @@ type checker struct {
 	fieldRefs slab[FieldRef]
 	binaries  slab[Binary]
 
+	ruleSlab   slab[Rule]
+	vars       slab[Var]
+	actions    slab[Action]
+	termSlices sliceSlab[Term]
+
 	scratch mentions // reused by mentions()
+	conjBuf []Term   // reused by classify
+
+	// Join edges and the join tree walk, reused across rules.
+	edgeBuf   []joinEdge
+	keySlices sliceSlab[JoinKey]
+	joins     slab[Join]
+	adjBuf    [][]int
+	intBuf    []int
+	boolBuf   []bool
 }
 
 // mentions collects the references of t into a buffer reused by the next
@@ -243,7 +257,8 @@ func (c *checker) retract(s *RetractStmt) *Retract {
 
 // rule checks a rule declaration.
 func (c *checker) rule(d *RuleDecl) *Rule {
-	r := &Rule{Name: d.Name.Name, At: d.Name.Pos()}
+	r := c.ruleSlab.new()
+	r.Name, r.At = d.Name.Name, d.Name.Pos()
 	if prev := c.rules[r.Name]; prev != nil {
 		c.errorf(d.Name.Pos(), msgDuplicateRule, r.Name, c.lineCol(prev.At))
 	} else {
@@ -261,7 +276,8 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 				continue
 			}
 			if bd.Type != nil {
-				v := &Var{Name: name, At: bd.Name.Pos(), Index: len(r.Vars), Block: bi}
+				v := c.vars.new()
+				*v = Var{Name: name, At: bd.Name.Pos(), Index: len(r.Vars), Block: bi}
 				v.Type = c.lookupType(bd.Type)
 				r.Vars = append(r.Vars, v)
 				continue
@@ -289,8 +305,9 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 			c.errorf(r.Cond.Pos(), msgConditionNotBool, t)
 		}
 	}
-	for _, call := range d.Actions {
-		r.Actions = append(r.Actions, c.action(r, call))
+	r.Actions = make([]*Action, len(d.Actions))
+	for i, call := range d.Actions {
+		r.Actions[i] = c.action(r, call)
 	}
 	if len(r.Vars) == 0 {
 		return nil
@@ -373,11 +390,13 @@ func (c *checker) aggregate(r *Rule, a *Aggregate, call *CallExpr) {
 
 // action checks one action call.
 func (c *checker) action(r *Rule, call *CallExpr) *Action {
-	a := &Action{Name: call.Fun.Name, At: call.Fun.Pos(), Print: call.Fun.Name == "print"}
+	a := c.actions.new()
+	*a = Action{Name: call.Fun.Name, At: call.Fun.Pos(), Print: call.Fun.Name == "print"}
+	a.Args = c.termSlices.alloc(len(call.Args))
 	var reported []int
-	for _, e := range call.Args {
+	for i, e := range call.Args {
 		t := c.term(r, e)
-		a.Args = append(a.Args, t)
+		a.Args[i] = t
 		if r.Kind != AggregationRule {
 			continue
 		}

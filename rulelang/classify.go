@@ -30,10 +30,11 @@ func (c *checker) classify(r *Rule) {
 	main := r.Vars[0]
 	nerr := len(c.diags.list)
 	incomplete := false
-	var edges []*joinEdge
+	edges := c.edgeBuf[:0]
 	var conj []Term
 	if r.Cond != nil {
-		conj = conjunctTerms(r.Cond, nil)
+		conj = conjunctTerms(r.Cond, c.conjBuf[:0])
+		c.conjBuf = conj[:0]
 	}
 	for _, t := range conj {
 		m := c.mentions(t)
@@ -63,15 +64,17 @@ func (c *checker) classify(r *Rule) {
 			}
 			key := JoinKey{ParentField: x.Field, ChildField: y.Field}
 			found := false
-			for _, e := range edges {
-				if e.u == x.Var && e.v == y.Var {
+			for i := range edges {
+				if e := &edges[i]; e.u == x.Var && e.v == y.Var {
 					e.keys = append(e.keys, key)
 					found = true
 					break
 				}
 			}
 			if !found {
-				edges = append(edges, &joinEdge{u: x.Var, v: y.Var, keys: []JoinKey{key}, at: t.Pos()})
+				keys := c.keySlices.alloc(1)
+				keys[0] = key
+				edges = append(edges, joinEdge{u: x.Var, v: y.Var, keys: keys, at: t.Pos()})
 			}
 			continue
 		}
@@ -81,12 +84,16 @@ func (c *checker) classify(r *Rule) {
 		}
 		r.JoinFilters = append(r.JoinFilters, t)
 	}
+	c.edgeBuf = edges[:0]
 	if agg {
 		c.joinTree(r, edges, !incomplete && len(c.diags.list) == nerr)
 		return
 	}
-	for _, e := range edges {
-		r.Joins = append(r.Joins, &Join{Parent: e.u, Child: e.v, Keys: e.keys, At: e.at})
+	r.Joins = make([]*Join, len(edges))
+	for i, e := range edges {
+		j := c.joins.new()
+		*j = Join{Parent: e.u, Child: e.v, Keys: e.keys, At: e.at}
+		r.Joins[i] = j
 	}
 }
 
@@ -129,10 +136,19 @@ func fieldEquality(t Term) (x, y *FieldRef, ok bool) {
 // breadth-first order. Edges are taken in order of appearance, so a cycle
 // is reported at the equality that closes it. Unless reportUnconnected is
 // false, a source that no join reaches is reported.
-func (c *checker) joinTree(r *Rule, edges []*joinEdge, reportUnconnected bool) {
+func (c *checker) joinTree(r *Rule, edges []joinEdge, reportUnconnected bool) {
 	n := len(r.Vars)
-	adj := make([][]int, n) // tree edge indices per variable
-	comp := make([]int, n)  // union-find parents
+	// Scratch space, reused across rules.
+	for len(c.adjBuf) < n {
+		c.adjBuf = append(c.adjBuf, nil)
+	}
+	adj := c.adjBuf[:n] // tree edge indices per variable
+	for i := range adj {
+		adj[i] = adj[i][:0]
+	}
+	c.intBuf = append(c.intBuf[:0], make([]int, 2*n)...)
+	comp := c.intBuf[:n] // union-find parents
+	queue := c.intBuf[n : n : 2*n]
 	for i := range comp {
 		comp[i] = i
 	}
@@ -154,9 +170,11 @@ func (c *checker) joinTree(r *Rule, edges []*joinEdge, reportUnconnected bool) {
 		adj[e.v] = append(adj[e.v], i)
 	}
 
-	visited := make([]bool, n)
+	c.boolBuf = append(c.boolBuf[:0], make([]bool, n)...)
+	visited := c.boolBuf
 	visited[0] = true
-	queue := []int{0}
+	queue = append(queue, 0)
+	r.Joins = make([]*Join, 0, n-1)
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
@@ -165,15 +183,18 @@ func (c *checker) joinTree(r *Rule, edges []*joinEdge, reportUnconnected bool) {
 			if e.u == u && !visited[e.v] {
 				visited[e.v] = true
 				queue = append(queue, e.v)
-				r.Joins = append(r.Joins, &Join{Parent: u, Child: e.v, Keys: e.keys, At: e.at})
+				j := c.joins.new()
+				*j = Join{Parent: u, Child: e.v, Keys: e.keys, At: e.at}
+				r.Joins = append(r.Joins, j)
 			} else if e.v == u && !visited[e.u] {
 				visited[e.u] = true
 				queue = append(queue, e.u)
-				keys := make([]JoinKey, len(e.keys))
 				for i, k := range e.keys {
-					keys[i] = JoinKey{ParentField: k.ChildField, ChildField: k.ParentField}
+					e.keys[i] = JoinKey{ParentField: k.ChildField, ChildField: k.ParentField}
 				}
-				r.Joins = append(r.Joins, &Join{Parent: u, Child: e.u, Keys: keys, At: e.at})
+				j := c.joins.new()
+				*j = Join{Parent: u, Child: e.u, Keys: e.keys, At: e.at}
+				r.Joins = append(r.Joins, j)
 			}
 		}
 	}
@@ -190,7 +211,7 @@ func (c *checker) joinTree(r *Rule, edges []*joinEdge, reportUnconnected bool) {
 // cyclePath renders the cycle that the edge u–v closes in the forest adj:
 // from the earlier declared of u and v along the forest to the other, and
 // back.
-func cyclePath(r *Rule, edges []*joinEdge, adj [][]int, u, v int) string {
+func cyclePath(r *Rule, edges []joinEdge, adj [][]int, u, v int) string {
 	from, to := min(u, v), max(u, v)
 	prev := make([]int, len(r.Vars))
 	for i := range prev {

@@ -56,8 +56,21 @@ type parser struct {
 	bins   slab[BinaryExpr]
 	facts  slab[FactStmt]
 
-	argBuf    []*Arg
-	argSlices sliceSlab[*Arg]
+	calls    slab[CallExpr]
+	blocks   slab[Block]
+	bindings slab[Binding]
+
+	// Scratch buffers for lists, copied to exact-size slices when done.
+	argBuf        []*Arg
+	argSlices     sliceSlab[*Arg]
+	blockBuf      []*Block
+	blockSlices   sliceSlab[*Block]
+	bindingBuf    []*Binding
+	bindingSlices sliceSlab[*Binding]
+	actionBuf     []*CallExpr
+	actionSlices  sliceSlab[*CallExpr]
+	exprStack     []Expr
+	exprSlices    sliceSlab[Expr]
 }
 
 // next advances to the next token, collecting comments on the way.
@@ -188,6 +201,8 @@ func (p *parser) parseStmt() (s Stmt) {
 			}
 			s = nil
 			p.depth = 0
+			clear(p.exprStack)
+			p.exprStack = p.exprStack[:0]
 			if p.pos() == start && p.tok() != EOF {
 				p.next()
 			}
@@ -312,11 +327,11 @@ func (p *parser) parseRule() *RuleDecl {
 	if p.tok() != LBRACE {
 		p.failExpected("'{' to start the first pattern block")
 	}
-	r.Blocks = append(r.Blocks, p.parseBlock())
+	blocks := append(p.blockBuf[:0], p.parseBlock())
 	for p.tok() == QUO {
 		p.next()
 		if p.tok() == LBRACE {
-			r.Blocks = append(r.Blocks, p.parseBlock())
+			blocks = append(blocks, p.parseBlock())
 			continue
 		}
 		if p.tok() == ARROW {
@@ -325,6 +340,8 @@ func (p *parser) parseRule() *RuleDecl {
 		r.Cond = p.parseExpr()
 		break
 	}
+	p.blockBuf = blocks[:0]
+	r.Blocks = p.blockSlices.take(blocks)
 	if p.tok() != ARROW {
 		if r.Cond == nil {
 			p.failExpected("'/' or '==>'")
@@ -333,6 +350,7 @@ func (p *parser) parseRule() *RuleDecl {
 	}
 	r.Arrow = p.pos()
 	p.next()
+	actions := p.actionBuf[:0]
 	for {
 		if p.tok() != IDENT {
 			p.failExpected("action")
@@ -341,24 +359,29 @@ func (p *parser) parseRule() *RuleDecl {
 		if p.tok() != LPAREN {
 			p.failExpected("'(' after the action name")
 		}
-		r.Actions = append(r.Actions, p.parseCall(name))
+		actions = append(actions, p.parseCall(name))
 		if p.tok() != COMMA {
 			break
 		}
 		p.next()
 	}
+	p.actionBuf = actions[:0]
+	r.Actions = p.actionSlices.take(actions)
 	return r
 }
 
 // parseBlock parses "{binding, ...}".
 func (p *parser) parseBlock() *Block {
-	b := &Block{Lbrace: p.pos()}
+	b := p.blocks.new()
+	b.Lbrace = p.pos()
 	p.next()
 	if p.tok() == RBRACE {
 		p.fail(p.pos(), msgEmptyBlock)
 	}
+	bindings := p.bindingBuf[:0]
 	for {
-		bd := &Binding{Name: p.ident("variable name")}
+		bd := p.bindings.new()
+		bd.Name = p.ident("variable name")
 		p.expect(COLON, "':' after the variable name")
 		name := p.ident("type name or aggregate function")
 		if p.tok() == LPAREN {
@@ -371,12 +394,14 @@ func (p *parser) parseBlock() *Block {
 		} else {
 			bd.Type = name
 		}
-		b.Bindings = append(b.Bindings, bd)
+		bindings = append(bindings, bd)
 		if p.tok() != COMMA {
 			break
 		}
 		p.next()
 	}
+	p.bindingBuf = bindings[:0]
+	b.Bindings = p.bindingSlices.take(bindings)
 	if p.tok() != RBRACE {
 		p.failExpected("',' or '}'")
 	}
@@ -387,15 +412,23 @@ func (p *parser) parseBlock() *Block {
 
 // parseCall parses "(args)" after the function name fun.
 func (p *parser) parseCall(fun *Ident) *CallExpr {
-	c := &CallExpr{Fun: fun, Lparen: p.pos()}
+	c := p.calls.new()
+	c.Fun, c.Lparen = fun, p.pos()
 	p.next()
+	// Arguments may contain calls: collect them on a stack shared by
+	// all nesting levels.
+	base := len(p.exprStack)
 	for p.tok() != RPAREN {
-		c.Args = append(c.Args, p.parseExpr())
+		x := p.parseExpr()
+		p.exprStack = append(p.exprStack, x)
 		if p.tok() != COMMA {
 			break
 		}
 		p.next()
 	}
+	c.Args = p.exprSlices.take(p.exprStack[base:])
+	clear(p.exprStack[base:])
+	p.exprStack = p.exprStack[:base]
 	if p.tok() != RPAREN {
 		p.failExpected("',' or ')'")
 	}
