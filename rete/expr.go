@@ -183,6 +183,13 @@ func maxVar(t rulelang.Term) int {
 	return -1
 }
 
+// mirrored maps a comparison to the one with its operands swapped.
+var mirrored = map[rulelang.Op]rulelang.Op{
+	rulelang.OpEq: rulelang.OpEq, rulelang.OpNe: rulelang.OpNe,
+	rulelang.OpLt: rulelang.OpGt, rulelang.OpGt: rulelang.OpLt,
+	rulelang.OpLe: rulelang.OpGe, rulelang.OpGe: rulelang.OpLe,
+}
+
 // canonical writes a term fully parenthesized with every variable written
 // as $, so that equal filters of different rules compare equal.
 func canonical(t rulelang.Term) string {
@@ -196,7 +203,16 @@ func canonical(t rulelang.Term) string {
 	case *rulelang.Unary:
 		return "(" + t.Op.String() + " " + canonical(t.X) + ")"
 	case *rulelang.Binary:
-		return "(" + canonical(t.X) + " " + t.Op.String() + " " + canonical(t.Y) + ")"
+		x, op, y := t.X, t.Op, t.Y
+		if _, ok := x.(*rulelang.Const); ok {
+			if _, ok := y.(*rulelang.Const); !ok {
+				if m, ok := mirrored[op]; ok {
+					// 10 < x.s is x.s > 10.
+					x, op, y = y, m, x
+				}
+			}
+		}
+		return "(" + canonical(x) + " " + op.String() + " " + canonical(y) + ")"
 	}
 	panic("BUG: unknown term type")
 }

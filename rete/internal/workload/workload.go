@@ -156,6 +156,16 @@ func (w *Workload) RetractRecord() (retract, restore rete.Change) {
 	return rete.Retract("Performance", rulelang.StringValue(w.Records[i].ID)), w.record(i)
 }
 
+// DropRecord returns a change retracting a random record for good.
+func (w *Workload) DropRecord() rete.Change {
+	i := w.rng.IntN(len(w.Records))
+	c := rete.Retract("Performance", rulelang.StringValue(w.Records[i].ID))
+	last := len(w.Records) - 1
+	w.Records[i] = w.Records[last]
+	w.Records = w.Records[:last]
+	return c
+}
+
 // Expected returns, per department in order, whether the rule holds for it
 // in the workload's current state, computed directly from the data.
 func (w *Workload) Expected() []bool {
