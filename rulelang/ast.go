@@ -134,7 +134,7 @@ type SelectorExpr struct {
 // UnaryExpr is "-x" or "NOT x".
 type UnaryExpr struct {
 	OpPos Pos
-	Op    Token // SUB or NOT
+	Op    Op // OpNeg or OpNot
 	X     Expr
 }
 
@@ -142,7 +142,7 @@ type UnaryExpr struct {
 type BinaryExpr struct {
 	X     Expr
 	OpPos Pos
-	Op    Token // ADD SUB MUL QUO EQL NEQ LSS LEQ GTR GEQ AND OR
+	Op    Op // any binary Op but OpConcat: the parser writes OpAdd for every +
 	Y     Expr
 }
 

@@ -517,7 +517,7 @@ func (c *checker) term(r *Rule, e Expr) Term {
 		if t == TypeInvalid {
 			return invalidTerm(e.OpPos)
 		}
-		if e.Op == NOT {
+		if e.Op == OpNot {
 			if t != TypeBool {
 				c.errorf(e.OpPos, msgLogicNotBool, "NOT", t)
 				return invalidTerm(e.OpPos)
@@ -546,9 +546,9 @@ func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
 		c.errorf(e.OpPos, format, args...)
 		return invalidTerm(e.OpPos)
 	}
+	b.Op = e.Op
 	switch e.Op {
-	case ADD:
-		b.Op = OpAdd
+	case OpAdd:
 		if tx == TypeString || ty == TypeString {
 			b.Op = OpConcat
 		}
@@ -560,8 +560,7 @@ func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
 		case tx == TypeBool:
 			return fail(msgArithNotNumber, "+", tx)
 		}
-	case SUB, MUL, QUO:
-		b.Op = binaryOp(e.Op)
+	case OpSub, OpMul, OpDiv:
 		switch {
 		case !valid:
 			return invalidTerm(e.OpPos)
@@ -570,16 +569,11 @@ func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
 		case tx != TypeNumber:
 			return fail(msgArithNotNumber, e.Op, tx)
 		}
-	case EQL, NEQ:
-		b.Op = OpEq
-		if e.Op == NEQ {
-			b.Op = OpNe
-		}
+	case OpEq, OpNe:
 		if valid && tx != ty {
 			return fail(msgMismatchedCompare, tx, ty)
 		}
-	case LSS, LEQ, GTR, GEQ:
-		b.Op = binaryOp(e.Op)
+	case OpLt, OpLe, OpGt, OpGe:
 		switch {
 		case !valid:
 		case tx != ty:
@@ -587,11 +581,7 @@ func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
 		case tx == TypeBool:
 			return fail(msgOrderNotComparable, e.Op, tx)
 		}
-	case AND, OR:
-		b.Op = OpAnd
-		if e.Op == OR {
-			b.Op = OpOr
-		}
+	case OpAnd, OpOr:
 		switch {
 		case tx != TypeBool && tx != TypeInvalid:
 			return fail(msgLogicNotBool, e.Op, tx)
@@ -602,25 +592,4 @@ func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
 		panic("BUG: unknown binary operator " + e.Op.String())
 	}
 	return b
-}
-
-// binaryOp maps an arithmetic or ordering token to its operator.
-func binaryOp(t Token) Op {
-	switch t {
-	case SUB:
-		return OpSub
-	case MUL:
-		return OpMul
-	case QUO:
-		return OpDiv
-	case LSS:
-		return OpLt
-	case LEQ:
-		return OpLe
-	case GTR:
-		return OpGt
-	case GEQ:
-		return OpGe
-	}
-	panic("BUG: no operator for token " + t.String())
 }

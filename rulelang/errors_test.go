@@ -35,8 +35,8 @@ func expectedErrors(t *testing.T, filename string, src []byte) []expectedError {
 	s.init(&lt, src, &diags, true)
 	var prev Pos
 	var want []expectedError
-	for s.next(); s.tok != EOF; s.next() {
-		if s.tok != COMMENT {
+	for s.next(); s.tok != tokEOF; s.next() {
+		if s.tok != tokComment {
 			prev = s.pos
 			continue
 		}

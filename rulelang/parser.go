@@ -46,7 +46,7 @@ type parser struct {
 	diags diagnostics
 	src   string // the source; token texts are substrings of it
 	depth int    // current expression nesting
-	prev  Token  // the token before the current one
+	prev  token  // the token before the current one
 
 	// Slabs for the most frequent nodes, to allocate them in bulk.
 	idents slab[Ident]
@@ -77,13 +77,13 @@ type parser struct {
 func (p *parser) next() {
 	p.prev = p.sc.tok
 	p.sc.next()
-	for p.sc.tok == COMMENT {
+	for p.sc.tok == tokComment {
 		p.file.Comments = append(p.file.Comments, &Comment{Slash: p.sc.pos, Text: p.text()})
 		p.sc.next()
 	}
 }
 
-func (p *parser) tok() Token { return p.sc.tok }
+func (p *parser) tok() token { return p.sc.tok }
 func (p *parser) pos() Pos   { return p.sc.pos }
 
 // errorf records a syntax error at pos. Only the first error of a line is
@@ -111,17 +111,17 @@ func (p *parser) failExpected(what string) {
 // describe names the current token for error messages.
 func (p *parser) describe() string {
 	switch t := p.tok(); {
-	case t == EOF:
+	case t == tokEOF:
 		return "end of file"
-	case t == IDENT:
+	case t == tokIdent:
 		return "identifier " + string(p.sc.lit)
-	case t == NUMBER:
+	case t == tokNumber:
 		return "number " + string(p.sc.lit)
-	case t == STRING:
+	case t == tokString:
 		return "string " + StringValue(string(p.sc.lit)).String()
-	case t == ILLEGAL:
+	case t == tokIllegal:
 		return "invalid token"
-	case t.IsKeyword():
+	case t.isKeyword():
 		return "keyword " + string(p.sc.lit)
 	default:
 		return "'" + t.String() + "'"
@@ -129,7 +129,7 @@ func (p *parser) describe() string {
 }
 
 // expect consumes a token of kind t, or fails naming what.
-func (p *parser) expect(t Token, what string) Pos {
+func (p *parser) expect(t token, what string) Pos {
 	pos := p.pos()
 	if p.tok() != t {
 		p.failExpected(what)
@@ -143,7 +143,7 @@ func (p *parser) text() string { return p.src[p.sc.pos-1 : p.sc.end] }
 
 // ident parses an identifier.
 func (p *parser) ident(what string) *Ident {
-	if p.tok() != IDENT {
+	if p.tok() != tokIdent {
 		p.failExpected(what)
 	}
 	return p.takeIdent()
@@ -152,7 +152,7 @@ func (p *parser) ident(what string) *Ident {
 // fieldName parses a field name: an identifier or a keyword, since fields
 // may be named like keywords (type, not, ...).
 func (p *parser) fieldName(what string) *Ident {
-	if p.tok() != IDENT && !p.tok().IsKeyword() {
+	if p.tok() != tokIdent && !p.tok().isKeyword() {
 		p.failExpected(what)
 	}
 	return p.takeIdent()
@@ -171,11 +171,11 @@ func (p *parser) takeIdent() *Ident {
 // (unless used as a field name after "."), or an identifier in column 1.
 func (p *parser) atStmtStart() bool {
 	switch p.tok() {
-	case EOF:
+	case tokEOF:
 		return true
-	case TYPE, RULE, RETRACT:
-		return p.prev != PERIOD
-	case IDENT:
+	case tokType, tokRule, tokRetract:
+		return p.prev != tokPeriod
+	case tokIdent:
 		off := int(p.pos()) - 1
 		return off == 0 || p.sc.src[off-1] == '\n'
 	}
@@ -183,7 +183,7 @@ func (p *parser) atStmtStart() bool {
 }
 
 func (p *parser) parseFile() {
-	for p.tok() != EOF {
+	for p.tok() != tokEOF {
 		if s := p.parseStmt(); s != nil {
 			p.file.Stmts = append(p.file.Stmts, s)
 		}
@@ -203,7 +203,7 @@ func (p *parser) parseStmt() (s Stmt) {
 			p.depth = 0
 			clear(p.exprStack)
 			p.exprStack = p.exprStack[:0]
-			if p.pos() == start && p.tok() != EOF {
+			if p.pos() == start && p.tok() != tokEOF {
 				p.next()
 			}
 			for !p.atStmtStart() {
@@ -212,13 +212,13 @@ func (p *parser) parseStmt() (s Stmt) {
 		}
 	}()
 	switch p.tok() {
-	case TYPE:
+	case tokType:
 		return p.parseTypeDecl()
-	case RULE:
+	case tokRule:
 		return p.parseRule()
-	case RETRACT:
+	case tokRetract:
 		return p.parseRetract()
-	case IDENT:
+	case tokIdent:
 		return p.parseFact()
 	}
 	p.failExpected(msgWantStatement)
@@ -230,24 +230,24 @@ func (p *parser) parseTypeDecl() *TypeDecl {
 	d := &TypeDecl{Type: p.pos()}
 	p.next()
 	d.Name = p.ident("type name")
-	p.expect(COLON, "':' after the type name")
-	p.expect(LSS, "'<' before the fields")
-	for p.tok() != GTR {
+	p.expect(tokColon, "':' after the type name")
+	p.expect(tokLss, "'<' before the fields")
+	for p.tok() != tokGtr {
 		f := &FieldDecl{}
-		if p.tok() == HASH {
+		if p.tok() == tokHash {
 			f.Hash = p.pos()
 			p.next()
 		}
 		f.Name = p.fieldName("field name")
-		p.expect(COLON, "':' after the field name")
+		p.expect(tokColon, "':' after the field name")
 		f.Type = p.ident("field type (string, number or bool)")
 		d.Fields = append(d.Fields, f)
-		if p.tok() != COMMA {
+		if p.tok() != tokComma {
 			break
 		}
 		p.next()
 	}
-	if p.tok() != GTR {
+	if p.tok() != tokGtr {
 		p.failExpected("',' or '>'")
 	}
 	d.Rangle = p.pos()
@@ -274,41 +274,41 @@ func (p *parser) parseRetract() *RetractStmt {
 
 // parseArgs parses "(name: value, ...)".
 func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
-	lparen = p.expect(LPAREN, "'(' after the type name")
+	lparen = p.expect(tokLparen, "'(' after the type name")
 	// Collect into a scratch buffer, then copy to an exact-size slice cut
 	// from a shared chunk: one small allocation per many facts.
 	buf := p.argBuf[:0]
-	for p.tok() != RPAREN {
-		if p.tok() != IDENT && !p.tok().IsKeyword() {
-			if p.tok() == EOF {
+	for p.tok() != tokRparen {
+		if p.tok() != tokIdent && !p.tok().isKeyword() {
+			if p.tok() == tokEOF {
 				p.failExpected("')'")
 			}
 			p.fail(p.pos(), msgPositionalArg)
 		}
 		a := p.args.new()
 		a.Name = p.takeIdent()
-		if p.tok() != COLON {
+		if p.tok() != tokColon {
 			p.fail(a.Name.Pos(), msgPositionalArg)
 		}
 		p.next()
 		// Fact values are nearly always bare literals: skip the
 		// precedence levels unless an operator follows.
-		if p.tok() == NOT {
+		if p.tok() == tokNot {
 			a.Value = p.parseExpr()
 		} else {
 			a.Value = p.parseUnary()
-			if t := p.tok(); t != COMMA && t != RPAREN {
+			if t := p.tok(); t != tokComma && t != tokRparen {
 				a.Value = p.parseBinaryRest(a.Value, precOr)
 			}
 		}
 		buf = append(buf, a)
-		if p.tok() != COMMA {
+		if p.tok() != tokComma {
 			break
 		}
 		p.next()
 	}
 	p.argBuf = buf[:0]
-	if p.tok() != RPAREN {
+	if p.tok() != tokRparen {
 		p.failExpected("',' or ')'")
 	}
 	rparen = p.pos()
@@ -323,18 +323,18 @@ func (p *parser) parseRule() *RuleDecl {
 	r := &RuleDecl{Rule: p.pos()}
 	p.next()
 	r.Name = p.ident("rule name")
-	p.expect(COLON, "':' after the rule name")
-	if p.tok() != LBRACE {
+	p.expect(tokColon, "':' after the rule name")
+	if p.tok() != tokLbrace {
 		p.failExpected("'{' to start the first pattern block")
 	}
 	blocks := append(p.blockBuf[:0], p.parseBlock())
-	for p.tok() == QUO {
+	for p.tok() == tokQuo {
 		p.next()
-		if p.tok() == LBRACE {
+		if p.tok() == tokLbrace {
 			blocks = append(blocks, p.parseBlock())
 			continue
 		}
-		if p.tok() == ARROW {
+		if p.tok() == tokArrow {
 			p.failExpected("a pattern block or a condition after '/'")
 		}
 		r.Cond = p.parseExpr()
@@ -342,7 +342,7 @@ func (p *parser) parseRule() *RuleDecl {
 	}
 	p.blockBuf = blocks[:0]
 	r.Blocks = p.blockSlices.take(blocks)
-	if p.tok() != ARROW {
+	if p.tok() != tokArrow {
 		if r.Cond == nil {
 			p.failExpected("'/' or '==>'")
 		}
@@ -352,15 +352,15 @@ func (p *parser) parseRule() *RuleDecl {
 	p.next()
 	actions := p.actionBuf[:0]
 	for {
-		if p.tok() != IDENT {
+		if p.tok() != tokIdent {
 			p.failExpected("action")
 		}
 		name := p.takeIdent()
-		if p.tok() != LPAREN {
+		if p.tok() != tokLparen {
 			p.failExpected("'(' after the action name")
 		}
 		actions = append(actions, p.parseCall(name))
-		if p.tok() != COMMA {
+		if p.tok() != tokComma {
 			break
 		}
 		p.next()
@@ -375,16 +375,16 @@ func (p *parser) parseBlock() *Block {
 	b := p.blocks.new()
 	b.Lbrace = p.pos()
 	p.next()
-	if p.tok() == RBRACE {
+	if p.tok() == tokRbrace {
 		p.fail(p.pos(), msgEmptyBlock)
 	}
 	bindings := p.bindingBuf[:0]
 	for {
 		bd := p.bindings.new()
 		bd.Name = p.ident("variable name")
-		p.expect(COLON, "':' after the variable name")
+		p.expect(tokColon, "':' after the variable name")
 		name := p.ident("type name or aggregate function")
-		if p.tok() == LPAREN {
+		if p.tok() == tokLparen {
 			// Aggregate functions are written in any letter case; the
 			// tree holds the canonical upper case name.
 			if f, ok := aggFuncByName(name.Name); ok {
@@ -395,14 +395,14 @@ func (p *parser) parseBlock() *Block {
 			bd.Type = name
 		}
 		bindings = append(bindings, bd)
-		if p.tok() != COMMA {
+		if p.tok() != tokComma {
 			break
 		}
 		p.next()
 	}
 	p.bindingBuf = bindings[:0]
 	b.Bindings = p.bindingSlices.take(bindings)
-	if p.tok() != RBRACE {
+	if p.tok() != tokRbrace {
 		p.failExpected("',' or '}'")
 	}
 	b.Rbrace = p.pos()
@@ -418,10 +418,10 @@ func (p *parser) parseCall(fun *Ident) *CallExpr {
 	// Arguments may contain calls: collect them on a stack shared by
 	// all nesting levels.
 	base := len(p.exprStack)
-	for p.tok() != RPAREN {
+	for p.tok() != tokRparen {
 		x := p.parseExpr()
 		p.exprStack = append(p.exprStack, x)
-		if p.tok() != COMMA {
+		if p.tok() != tokComma {
 			break
 		}
 		p.next()
@@ -429,7 +429,7 @@ func (p *parser) parseCall(fun *Ident) *CallExpr {
 	c.Args = p.exprSlices.take(p.exprStack[base:])
 	clear(p.exprStack[base:])
 	p.exprStack = p.exprStack[:base]
-	if p.tok() != RPAREN {
+	if p.tok() != tokRparen {
 		p.failExpected("',' or ')'")
 	}
 	c.Rparen = p.pos()
@@ -455,11 +455,11 @@ func (p *parser) parseExpr() Expr { return p.parseBinary(precOr) }
 // parseBinary parses an expression whose binary operators all have a
 // precedence of at least prec.
 func (p *parser) parseBinary(prec int) Expr {
-	if p.tok() == NOT && prec <= precNot {
+	if p.tok() == tokNot && prec <= precNot {
 		pos := p.pos()
 		p.enter()
 		p.next()
-		x := &UnaryExpr{OpPos: pos, Op: NOT, X: p.parseBinary(precNot)}
+		x := &UnaryExpr{OpPos: pos, Op: OpNot, X: p.parseBinary(precNot)}
 		p.depth--
 		return p.parseBinaryRest(x, prec)
 	}
@@ -478,7 +478,7 @@ func (p *parser) parseBinaryRest(x Expr, prec int) Expr {
 		pos := p.pos()
 		p.next()
 		b := p.bins.new()
-		b.X, b.OpPos, b.Op, b.Y = x, pos, op, p.parseBinary(oprec+1)
+		b.X, b.OpPos, b.Op, b.Y = x, pos, op.binaryOp(), p.parseBinary(oprec+1)
 		x = b
 		if oprec == precCmp && p.tok().precedence() == precCmp {
 			p.fail(p.pos(), msgChainedComparison)
@@ -494,41 +494,41 @@ func (p *parser) enter() {
 }
 
 func (p *parser) parseUnary() Expr {
-	if p.tok() != SUB {
+	if p.tok() != tokSub {
 		return p.parsePrimary()
 	}
 	pos := p.pos()
 	p.next()
-	if p.tok() == NUMBER {
+	if p.tok() == tokNumber {
 		lit := p.parseNumber()
 		lit.ValuePos = pos
 		lit.Value.Num = -lit.Value.Num
 		return lit
 	}
 	p.enter()
-	x := &UnaryExpr{OpPos: pos, Op: SUB, X: p.parseUnary()}
+	x := &UnaryExpr{OpPos: pos, Op: OpNeg, X: p.parseUnary()}
 	p.depth--
 	return x
 }
 
 func (p *parser) parsePrimary() Expr {
 	switch p.tok() {
-	case IDENT:
+	case tokIdent:
 		id := p.takeIdent()
 		switch p.tok() {
-		case PERIOD:
+		case tokPeriod:
 			p.next()
 			s := p.sels.new()
 			s.X = id
 			s.Sel = p.fieldName("field name after '.'")
 			return s
-		case LPAREN:
+		case tokLparen:
 			return p.parseCall(id)
 		}
 		return id
-	case NUMBER:
+	case tokNumber:
 		return p.parseNumber()
-	case STRING:
+	case tokString:
 		lit := p.lits.new()
 		lit.ValuePos = p.pos()
 		lit.ValueEnd = Pos(p.sc.end + 1)
@@ -539,20 +539,20 @@ func (p *parser) parsePrimary() Expr {
 		}
 		p.next()
 		return lit
-	case TRUE, FALSE:
+	case tokTrue, tokFalse:
 		lit := p.lits.new()
 		lit.ValuePos = p.pos()
 		lit.ValueEnd = Pos(p.sc.end + 1)
-		lit.Value = Value{Type: TypeBool, Bool: p.tok() == TRUE}
+		lit.Value = Value{Type: TypeBool, Bool: p.tok() == tokTrue}
 		p.next()
 		return lit
-	case LPAREN:
+	case tokLparen:
 		x := &ParenExpr{Lparen: p.pos()}
 		p.enter()
 		p.next()
 		x.X = p.parseExpr()
 		p.depth--
-		if p.tok() != RPAREN {
+		if p.tok() != tokRparen {
 			p.failExpected("')'")
 		}
 		x.Rparen = p.pos()

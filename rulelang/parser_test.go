@@ -15,9 +15,9 @@ func scanAll(src string) ([]string, ErrorList) {
 	var s scanner
 	s.init(&lt, []byte(src), &d, false)
 	var toks []string
-	for s.next(); s.tok != EOF; s.next() {
+	for s.next(); s.tok != tokEOF; s.next() {
 		text := string(s.src[s.pos-1 : s.end])
-		if s.tok == STRING {
+		if s.tok == tokString {
 			text = string(s.lit)
 		}
 		toks = append(toks, fmt.Sprintf("%s:%s", s.tok, text))
@@ -120,22 +120,22 @@ func TestParseTree(t *testing.T) {
 		t.Fatalf("blocks: %s", astString(r.Blocks))
 	}
 	or := r.Cond.(*BinaryExpr)
-	if or.Op != OR {
+	if or.Op != OpOr {
 		t.Fatalf("top operator %s, want OR", or.Op)
 	}
 	gt := or.X.(*BinaryExpr)
 	sub := gt.X.(*BinaryExpr)
-	if gt.Op != GTR || sub.Op != SUB {
+	if gt.Op != OpGt || sub.Op != OpSub {
 		t.Fatalf("operators %s %s", gt.Op, sub.Op)
 	}
 	if lit := sub.X.(*BasicLit); lit.Value.Num != -1 {
 		t.Fatalf("-1 folded to %v", lit.Value)
 	}
 	mul := sub.Y.(*BinaryExpr)
-	if neg, ok := mul.X.(*UnaryExpr); !ok || neg.Op != SUB || mul.Op != MUL {
+	if neg, ok := mul.X.(*UnaryExpr); !ok || neg.Op != OpNeg || mul.Op != OpMul {
 		t.Fatalf("-e.x * 2 parsed as %s", astString(mul))
 	}
-	if not := or.Y.(*UnaryExpr); not.Op != NOT {
+	if not := or.Y.(*UnaryExpr); not.Op != OpNot {
 		t.Fatalf("NOT parsed as %s", astString(or.Y))
 	}
 	if len(r.Actions) != 2 || r.Actions[1].Fun.Name != "go" || len(r.Actions[1].Args) != 0 {

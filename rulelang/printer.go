@@ -225,7 +225,7 @@ func writeRule(b *strings.Builder, r *RuleDecl) {
 // conjuncts appends the operands of a left-nested chain of AND (not looking
 // into parentheses, so that printing them joined by AND gives x back).
 func conjuncts(x Expr, list []Expr) []Expr {
-	if bx, ok := x.(*BinaryExpr); ok && bx.Op == AND {
+	if bx, ok := x.(*BinaryExpr); ok && bx.Op == OpAnd {
 		list = conjuncts(bx.X, list)
 		return append(list, bx.Y)
 	}
@@ -270,7 +270,7 @@ func writeExpr(b *strings.Builder, x Expr) {
 		b.WriteString(x.Sel.Name)
 	case *UnaryExpr:
 		b.WriteString(x.Op.String())
-		if x.Op == NOT {
+		if x.Op == OpNot {
 			b.WriteByte(' ')
 		}
 		writeExpr(b, x.X)

@@ -18,7 +18,7 @@ type scanner struct {
 	off int // reading offset
 
 	// The current token.
-	tok Token
+	tok token
 	pos Pos
 	end int    // offset just after the token
 	lit []byte // IDENT, NUMBER, COMMENT: raw text; STRING: decoded value
@@ -34,7 +34,7 @@ func (s *scanner) init(lt *lineTable, src []byte, diags *diagnostics, comments b
 	s.diags = diags
 	s.comments = comments
 	s.off = 0
-	s.tok = ILLEGAL
+	s.tok = tokIllegal
 	if n := bytes.Count(src, newline) + 1; cap(lt.lines) < n {
 		lt.lines = make([]int, 0, n)
 	}
@@ -80,7 +80,7 @@ again:
 	s.pos = Pos(start + 1)
 	s.lit = nil
 	if start >= len(s.src) {
-		s.tok = EOF
+		s.tok = tokEOF
 		s.end = start
 		return
 	}
@@ -99,7 +99,7 @@ again:
 			s.off = start + size
 			s.scanIdentRest()
 			s.lit = s.src[start:s.off]
-			s.tok = IDENT
+			s.tok = tokIdent
 		} else {
 			s.off = start + size
 			if r == utf8.RuneError && size == 1 {
@@ -107,35 +107,35 @@ again:
 			} else {
 				s.errorf(start, msgIllegalChar, r)
 			}
-			s.tok = ILLEGAL
+			s.tok = tokIllegal
 		}
 	default:
-		s.tok = ILLEGAL
+		s.tok = tokIllegal
 		switch c {
 		case '"':
 			s.scanString(start)
 		case '(':
-			s.tok = LPAREN
+			s.tok = tokLparen
 		case ')':
-			s.tok = RPAREN
+			s.tok = tokRparen
 		case '{':
-			s.tok = LBRACE
+			s.tok = tokLbrace
 		case '}':
-			s.tok = RBRACE
+			s.tok = tokRbrace
 		case ',':
-			s.tok = COMMA
+			s.tok = tokComma
 		case ':':
-			s.tok = COLON
+			s.tok = tokColon
 		case '.':
-			s.tok = PERIOD
+			s.tok = tokPeriod
 		case '#':
-			s.tok = HASH
+			s.tok = tokHash
 		case '+':
-			s.tok = ADD
+			s.tok = tokAdd
 		case '-':
-			s.tok = SUB
+			s.tok = tokSub
 		case '*':
-			s.tok = MUL
+			s.tok = tokMul
 		case '/':
 			if s.off < len(s.src) && (s.src[s.off] == '/' || s.src[s.off] == '*') {
 				if !s.scanComment(start) {
@@ -144,18 +144,18 @@ again:
 				if !s.comments {
 					goto again
 				}
-				s.tok = COMMENT
+				s.tok = tokComment
 				s.lit = s.src[start:s.off]
 			} else {
-				s.tok = QUO
+				s.tok = tokQuo
 			}
 		case '=':
 			if s.peek('=') {
 				s.off++
-				s.tok = EQL
+				s.tok = tokEql
 				if s.peek('>') {
 					s.off++
-					s.tok = ARROW
+					s.tok = tokArrow
 				}
 			} else {
 				s.errorf(start, msgSingleEquals)
@@ -163,21 +163,21 @@ again:
 		case '!':
 			if s.peek('=') {
 				s.off++
-				s.tok = NEQ
+				s.tok = tokNeq
 			} else {
 				s.errorf(start, msgBang)
 			}
 		case '<':
-			s.tok = LSS
+			s.tok = tokLss
 			if s.peek('=') {
 				s.off++
-				s.tok = LEQ
+				s.tok = tokLeq
 			}
 		case '>':
-			s.tok = GTR
+			s.tok = tokGtr
 			if s.peek('=') {
 				s.off++
-				s.tok = GEQ
+				s.tok = tokGeq
 			}
 		case '&':
 			if s.peek('&') {
@@ -231,7 +231,7 @@ func (s *scanner) scanIdentRest() {
 
 // scanNumber scans digits [ "." digits ] [ ("e"|"E") ["+"|"-"] digits ].
 func (s *scanner) scanNumber(start int) {
-	s.tok = NUMBER
+	s.tok = tokNumber
 	s.skipDigits()
 	if s.off+1 < len(s.src) && s.src[s.off] == '.' && isDigit(s.src[s.off+1]) {
 		s.off++
@@ -244,14 +244,14 @@ func (s *scanner) scanNumber(start int) {
 		}
 		if s.off >= len(s.src) || !isDigit(s.src[s.off]) {
 			s.errorf(start, msgExponentDigits)
-			s.tok = ILLEGAL
+			s.tok = tokIllegal
 		}
 		s.skipDigits()
 	}
 	if s.off < len(s.src) && (isLetter(s.src[s.off]) || s.src[s.off] == '.' && s.off+1 < len(s.src) && isDigit(s.src[s.off+1])) {
-		if s.tok == NUMBER {
+		if s.tok == tokNumber {
 			s.errorf(start, msgBadNumberChar, rune(s.src[s.off]))
-			s.tok = ILLEGAL
+			s.tok = tokIllegal
 		}
 		for s.off < len(s.src) && (isLetter(s.src[s.off]) || isDigit(s.src[s.off]) || s.src[s.off] == '.') {
 			s.off++
@@ -269,13 +269,13 @@ func (s *scanner) skipDigits() {
 // scanString scans a double-quoted string whose opening quote is at start.
 // The decoded value goes to s.lit.
 func (s *scanner) scanString(start int) {
-	s.tok = STRING
+	s.tok = tokString
 	valStart := s.off
 	escaped := false
 	for {
 		if s.off >= len(s.src) || s.src[s.off] == '\n' {
 			s.errorf(start, msgStringNotTerminated)
-			s.tok = ILLEGAL
+			s.tok = tokIllegal
 			return
 		}
 		c := s.src[s.off]
@@ -323,7 +323,7 @@ func (s *scanner) scanString(start int) {
 			r, n := decodeHex4(raw[i+1:])
 			if n < 4 {
 				s.errorf(start, msgBadUnicodeEscape)
-				s.tok = ILLEGAL
+				s.tok = tokIllegal
 				i += n
 				continue
 			}
@@ -331,7 +331,7 @@ func (s *scanner) scanString(start int) {
 			i += 4
 		default:
 			s.errorf(start, msgUnknownEscape, string(raw[i-1:i+1]))
-			s.tok = ILLEGAL
+			s.tok = tokIllegal
 		}
 	}
 	s.lit = s.buf
@@ -381,6 +381,6 @@ func (s *scanner) scanComment(start int) bool {
 		s.off++
 	}
 	s.errorf(start, msgCommentNotTerminated)
-	s.tok = EOF
+	s.tok = tokEOF
 	return false
 }

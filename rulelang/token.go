@@ -5,107 +5,105 @@ import (
 	"sort"
 )
 
-// Token is the kind of a lexical token.
-type Token uint8
+// token is the kind of a lexical token.
+type token uint8
 
 // The tokens of the rule language.
 const (
-	ILLEGAL Token = iota
-	EOF
-	COMMENT
+	tokIllegal token = iota
+	tokEOF
+	tokComment
 
-	IDENT  // salary
-	NUMBER // 52000, 1.5, 2e-3
-	STRING // "abc"
+	tokIdent  // salary
+	tokNumber // 52000, 1.5, 2e-3
+	tokString // "abc"
 
-	LPAREN // (
-	RPAREN // )
-	LBRACE // {
-	RBRACE // }
-	COMMA  // ,
-	COLON  // :
-	PERIOD // .
-	HASH   // #
-	ARROW  // ==>
-	ADD    // +
-	SUB    // -
-	MUL    // *
-	QUO    // / (division, and the separator of rule parts)
-	EQL    // ==
-	NEQ    // !=
-	LSS    // <
-	LEQ    // <=
-	GTR    // >
-	GEQ    // >=
+	tokLparen // (
+	tokRparen // )
+	tokLbrace // {
+	tokRbrace // }
+	tokComma  // ,
+	tokColon  // :
+	tokPeriod // .
+	tokHash   // #
+	tokArrow  // ==>
+	tokAdd    // +
+	tokSub    // -
+	tokMul    // *
+	tokQuo    // / (division, and the separator of rule parts)
+	tokEql    // ==
+	tokNeq    // !=
+	tokLss    // <
+	tokLeq    // <=
+	tokGtr    // >
+	tokGeq    // >=
 	keywordBeg
-	TYPE    // type
-	RULE    // rule
-	RETRACT // retract
-	AND     // AND
-	OR      // OR
-	NOT     // NOT
-	TRUE    // true
-	FALSE   // false
+	tokType    // type
+	tokRule    // rule
+	tokRetract // retract
+	tokAnd     // AND
+	tokOr      // OR
+	tokNot     // NOT
+	tokTrue    // true
+	tokFalse   // false
 	keywordEnd
 )
 
 var tokenText = [...]string{
-	ILLEGAL: "ILLEGAL",
-	EOF:     "EOF",
-	COMMENT: "COMMENT",
-	IDENT:   "IDENT",
-	NUMBER:  "NUMBER",
-	STRING:  "STRING",
-	LPAREN:  "(",
-	RPAREN:  ")",
-	LBRACE:  "{",
-	RBRACE:  "}",
-	COMMA:   ",",
-	COLON:   ":",
-	PERIOD:  ".",
-	HASH:    "#",
-	ARROW:   "==>",
-	ADD:     "+",
-	SUB:     "-",
-	MUL:     "*",
-	QUO:     "/",
-	EQL:     "==",
-	NEQ:     "!=",
-	LSS:     "<",
-	LEQ:     "<=",
-	GTR:     ">",
-	GEQ:     ">=",
-	TYPE:    "type",
-	RULE:    "rule",
-	RETRACT: "retract",
-	AND:     "AND",
-	OR:      "OR",
-	NOT:     "NOT",
-	TRUE:    "true",
-	FALSE:   "false",
+	tokIllegal: "ILLEGAL",
+	tokEOF:     "EOF",
+	tokComment: "COMMENT",
+	tokIdent:   "IDENT",
+	tokNumber:  "NUMBER",
+	tokString:  "STRING",
+	tokLparen:  "(",
+	tokRparen:  ")",
+	tokLbrace:  "{",
+	tokRbrace:  "}",
+	tokComma:   ",",
+	tokColon:   ":",
+	tokPeriod:  ".",
+	tokHash:    "#",
+	tokArrow:   "==>",
+	tokAdd:     "+",
+	tokSub:     "-",
+	tokMul:     "*",
+	tokQuo:     "/",
+	tokEql:     "==",
+	tokNeq:     "!=",
+	tokLss:     "<",
+	tokLeq:     "<=",
+	tokGtr:     ">",
+	tokGeq:     ">=",
+	tokType:    "type",
+	tokRule:    "rule",
+	tokRetract: "retract",
+	tokAnd:     "AND",
+	tokOr:      "OR",
+	tokNot:     "NOT",
+	tokTrue:    "true",
+	tokFalse:   "false",
 }
 
 // String returns the canonical spelling of an operator or keyword, or the
 // name of a token class (IDENT, NUMBER, ...).
-func (t Token) String() string {
+func (t token) String() string {
 	if int(t) < len(tokenText) && tokenText[t] != "" {
 		return tokenText[t]
 	}
 	return fmt.Sprintf("token(%d)", int(t))
 }
 
-// IsKeyword reports whether t is a keyword. Keywords are recognised in any
+// isKeyword reports whether t is a keyword. Keywords are recognised in any
 // letter case (AND, and, And); the printer writes the spelling of String.
-func (t Token) IsKeyword() bool { return keywordBeg < t && t < keywordEnd }
+func (t token) isKeyword() bool { return keywordBeg < t && t < keywordEnd }
 
 // Lookup maps an identifier to its keyword token, ignoring ASCII letter case,
 // or returns IDENT.
-func Lookup(ident string) Token { return keyword([]byte(ident)) }
-
-func keyword(ident []byte) Token {
+func keyword(ident []byte) token {
 	// Every keyword is 2 to 7 ASCII letters long; anything else is an IDENT.
 	if len(ident) < 2 || len(ident) > 7 {
-		return IDENT
+		return tokIdent
 	}
 	var buf [7]byte
 	for i := 0; i < len(ident); i++ {
@@ -117,23 +115,23 @@ func keyword(ident []byte) Token {
 	}
 	switch string(buf[:len(ident)]) {
 	case "type":
-		return TYPE
+		return tokType
 	case "rule":
-		return RULE
+		return tokRule
 	case "retract":
-		return RETRACT
+		return tokRetract
 	case "and":
-		return AND
+		return tokAnd
 	case "or":
-		return OR
+		return tokOr
 	case "not":
-		return NOT
+		return tokNot
 	case "true":
-		return TRUE
+		return tokTrue
 	case "false":
-		return FALSE
+		return tokFalse
 	}
-	return IDENT
+	return tokIdent
 }
 
 // Binary operator precedences; higher binds tighter.
@@ -148,19 +146,50 @@ const (
 	precUnary
 )
 
+// binaryOp returns the operator of a binary operator token.
+func (t token) binaryOp() Op {
+	switch t {
+	case tokAdd:
+		return OpAdd
+	case tokSub:
+		return OpSub
+	case tokMul:
+		return OpMul
+	case tokQuo:
+		return OpDiv
+	case tokEql:
+		return OpEq
+	case tokNeq:
+		return OpNe
+	case tokLss:
+		return OpLt
+	case tokLeq:
+		return OpLe
+	case tokGtr:
+		return OpGt
+	case tokGeq:
+		return OpGe
+	case tokAnd:
+		return OpAnd
+	case tokOr:
+		return OpOr
+	}
+	panic("BUG: " + t.String() + " is not a binary operator")
+}
+
 // precedence returns the precedence of t as a binary operator, or
 // precLowest if t is not one.
-func (t Token) precedence() int {
+func (t token) precedence() int {
 	switch t {
-	case OR:
+	case tokOr:
 		return precOr
-	case AND:
+	case tokAnd:
 		return precAnd
-	case EQL, NEQ, LSS, LEQ, GTR, GEQ:
+	case tokEql, tokNeq, tokLss, tokLeq, tokGtr, tokGeq:
 		return precCmp
-	case ADD, SUB:
+	case tokAdd, tokSub:
 		return precAdd
-	case MUL, QUO:
+	case tokMul, tokQuo:
 		return precMul
 	}
 	return precLowest
