@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"strings"
 
 	"github.com/accretedb/accrete/model"
 )
@@ -566,13 +565,4 @@ func asRefLiteral(a, b Expr) *Ref {
 		return nil
 	}
 	return r
-}
-
-// formatExprs joins expressions for messages.
-func formatExprs(es []Expr) string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.String()
-	}
-	return strings.Join(s, ", ")
 }
