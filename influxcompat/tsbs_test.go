@@ -31,7 +31,9 @@ type tsbsData struct {
 	vals  [][][]int64 // host, row, field
 }
 
-func (d *tsbsData) time(row int) int64 { return tsbsStart.Add(time.Duration(row) * tsbsStep).UnixNano() }
+func (d *tsbsData) time(row int) int64 {
+	return tsbsStart.Add(time.Duration(row) * tsbsStep).UnixNano()
+}
 
 // writeTSBS writes hosts × dur of TSBS-like rows (random walks in [0, 100])
 // in batches of about 10000 rows.
