@@ -157,3 +157,26 @@ func TestNestingLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestKeyword(t *testing.T) {
+	f := func(word string, want token) {
+		t.Helper()
+		if got := keyword([]byte(word)); got != want {
+			t.Errorf("keyword(%q) = %s, want %s", word, got, want)
+		}
+	}
+	for _, w := range []string{"or", "OR", "Or"} {
+		f(w, tokOr)
+	}
+	f("and", tokAnd)
+	f("aNd", tokAnd)
+	f("NOT", tokNot)
+	f("type", tokType)
+	f("TRUE", tokTrue)
+	f("Rule", tokRule)
+	f("false", tokFalse)
+	f("RETRACT", tokRetract)
+	for _, w := range []string{"", "o", "ox", "an", "andy", "nut", "types", "tru", "rules", "retracts", "fals", "id", "AVG", "print"} {
+		f(w, tokIdent)
+	}
+}

@@ -98,40 +98,65 @@ func (t token) String() string {
 // letter case (AND, and, And); the printer writes the spelling of String.
 func (t token) isKeyword() bool { return keywordBeg < t && t < keywordEnd }
 
-// Lookup maps an identifier to its keyword token, ignoring ASCII letter case,
-// or returns IDENT.
+// keyword maps an identifier to its keyword token, ignoring ASCII letter
+// case, or returns tokIdent.
 func keyword(ident []byte) token {
-	// Every keyword is 2 to 7 ASCII letters long; anything else is an IDENT.
-	if len(ident) < 2 || len(ident) > 7 {
-		return tokIdent
+	// Dispatch on the length first: most identifiers are rejected there or
+	// by their first letter.
+	switch len(ident) {
+	case 2:
+		if equalFold(ident, "or") {
+			return tokOr
+		}
+	case 3:
+		if equalFold(ident, "and") {
+			return tokAnd
+		}
+		if equalFold(ident, "not") {
+			return tokNot
+		}
+	case 4:
+		switch ident[0] | 0x20 {
+		case 't':
+			if equalFold(ident, "type") {
+				return tokType
+			}
+			if equalFold(ident, "true") {
+				return tokTrue
+			}
+		case 'r':
+			if equalFold(ident, "rule") {
+				return tokRule
+			}
+		}
+	case 5:
+		if equalFold(ident, "false") {
+			return tokFalse
+		}
+	case 7:
+		if equalFold(ident, "retract") {
+			return tokRetract
+		}
 	}
-	var buf [7]byte
-	for i := 0; i < len(ident); i++ {
-		c := ident[i]
+	return tokIdent
+}
+
+// equalFold reports whether b equals the lower-case ASCII word w, ignoring
+// ASCII letter case in b.
+func equalFold(b []byte, w string) bool {
+	if len(b) != len(w) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		buf[i] = c
+		if c != w[i] {
+			return false
+		}
 	}
-	switch string(buf[:len(ident)]) {
-	case "type":
-		return tokType
-	case "rule":
-		return tokRule
-	case "retract":
-		return tokRetract
-	case "and":
-		return tokAnd
-	case "or":
-		return tokOr
-	case "not":
-		return tokNot
-	case "true":
-		return tokTrue
-	case "false":
-		return tokFalse
-	}
-	return tokIdent
+	return true
 }
 
 // Binary operator precedences; higher binds tighter.
