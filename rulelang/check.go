@@ -9,11 +9,20 @@ import "fmt"
 //
 // Types are visible in the whole file, whatever the order of declarations.
 func Check(f *File) (*Program, error) {
+	ntypes, nrules := 0, 0
+	for _, s := range f.Stmts {
+		switch s.(type) {
+		case *TypeDecl:
+			ntypes++
+		case *RuleDecl:
+			nrules++
+		}
+	}
 	c := &checker{
 		file:  f,
-		prog:  &Program{File: f},
-		types: make(map[string]*TypeInfo),
-		rules: make(map[string]*Rule),
+		prog:  &Program{File: f, Types: make([]*TypeInfo, 0, ntypes), Rules: make([]*Rule, 0, nrules)},
+		types: make(map[string]*TypeInfo, ntypes),
+		rules: make(map[string]*Rule, nrules),
 	}
 	c.diags.lines = &f.lines
 	c.prog.Stmts = make([]Statement, 0, len(f.Stmts))
