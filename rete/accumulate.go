@@ -106,8 +106,21 @@ type srcVar struct {
 // facts connected to them.
 type group struct {
 	members []uint32
-	reach   []reachEntry     // small reach sets
-	big     map[uint32]int32 // large reach sets (then reach is nil)
+	reach   reachSet
+}
+
+// reachSet counts, per main fact, the parent facts that connect it to a
+// group. Most groups reach one main fact, held inline; more go to a list,
+// and many to a map.
+type reachSet struct {
+	one  reachEntry // valid when n > 0
+	n    int32      // number of main facts
+	more *reachMore
+}
+
+type reachMore struct {
+	list []reachEntry     // the others, when few
+	big  map[uint32]int32 // all but one, when many
 }
 
 // reachEntry counts the parent facts that connect main fact m to a group.
@@ -121,86 +134,153 @@ const bigReach = 16
 
 // inc adds one link from main m and reports whether m is new.
 func (g *group) inc(m uint32) bool {
-	if g.big != nil {
-		g.big[m]++
-		return g.big[m] == 1
+	r := &g.reach
+	if r.n > 0 && r.one.m == m {
+		r.one.n++
+		return false
 	}
-	for i := range g.reach {
-		if g.reach[i].m == m {
-			g.reach[i].n++
+	if r.n == 0 {
+		r.one = reachEntry{m, 1}
+		r.n = 1
+		return true
+	}
+	if r.more == nil {
+		r.more = &reachMore{}
+	}
+	mo := r.more
+	if mo.big != nil {
+		mo.big[m]++
+		if mo.big[m] == 1 {
+			r.n++
+			return true
+		}
+		return false
+	}
+	for i := range mo.list {
+		if mo.list[i].m == m {
+			mo.list[i].n++
 			return false
 		}
 	}
-	if len(g.reach) < bigReach {
-		g.reach = append(g.reach, reachEntry{m, 1})
+	r.n++
+	if len(mo.list) < bigReach {
+		mo.list = append(mo.list, reachEntry{m, 1})
 		return true
 	}
-	g.big = make(map[uint32]int32, 2*bigReach)
-	for _, re := range g.reach {
-		g.big[re.m] = re.n
+	mo.big = make(map[uint32]int32, 2*bigReach)
+	for _, re := range mo.list {
+		mo.big[re.m] = re.n
 	}
-	g.reach = nil
-	g.big[m] = 1
+	mo.list = nil
+	mo.big[m] = 1
 	return true
 }
 
 // dec removes one link from main m and reports whether m is gone.
 func (g *group) dec(m uint32) bool {
-	if g.big != nil {
-		n, ok := g.big[m]
+	r := &g.reach
+	if r.n > 0 && r.one.m == m {
+		if r.one.n > 1 {
+			r.one.n--
+			return false
+		}
+		// Move another main into the inline entry.
+		r.n--
+		switch {
+		case r.n == 0:
+			r.one = reachEntry{}
+		case r.more.big != nil:
+			for k, v := range r.more.big {
+				r.one = reachEntry{k, v}
+				delete(r.more.big, k)
+				break
+			}
+		default:
+			last := len(r.more.list) - 1
+			r.one = r.more.list[last]
+			r.more.list = r.more.list[:last]
+		}
+		r.shrink()
+		return true
+	}
+	if r.more != nil && r.more.big != nil {
+		n, ok := r.more.big[m]
 		if !ok {
 			panic("BUG: reach of a group lost a main it does not hold")
 		}
 		if n > 1 {
-			g.big[m] = n - 1
+			r.more.big[m] = n - 1
 			return false
 		}
-		delete(g.big, m)
-		if len(g.big) == 0 {
-			g.big = nil
-		}
+		delete(r.more.big, m)
+		r.n--
+		r.shrink()
 		return true
 	}
-	for i := range g.reach {
-		if g.reach[i].m == m {
-			if g.reach[i].n > 1 {
-				g.reach[i].n--
-				return false
+	if r.more != nil {
+		l := r.more.list
+		for i := range l {
+			if l[i].m == m {
+				if l[i].n > 1 {
+					l[i].n--
+					return false
+				}
+				last := len(l) - 1
+				l[i] = l[last]
+				r.more.list = l[:last]
+				r.n--
+				r.shrink()
+				return true
 			}
-			last := len(g.reach) - 1
-			g.reach[i] = g.reach[last]
-			g.reach = g.reach[:last]
-			if last == 0 {
-				g.reach = nil
-			}
-			return true
 		}
 	}
 	panic("BUG: reach of a group lost a main it does not hold")
 }
 
+// shrink drops the overflow storage once the inline entry suffices.
+func (r *reachSet) shrink() {
+	if r.n <= 1 {
+		r.more = nil
+	}
+}
+
 // mains appends the main facts the group reaches to dst.
 func (g *group) mains(dst []uint32) []uint32 {
-	if g.big != nil {
-		for m := range g.big {
-			dst = append(dst, m)
-		}
+	r := &g.reach
+	if r.n == 0 {
 		return dst
 	}
-	for _, re := range g.reach {
+	dst = append(dst, r.one.m)
+	if r.more == nil {
+		return dst
+	}
+	for _, re := range r.more.list {
 		dst = append(dst, re.m)
+	}
+	for m := range r.more.big {
+		dst = append(dst, m)
 	}
 	return dst
 }
 
-func (g *group) reaches() bool { return len(g.reach) > 0 || g.big != nil }
+func (g *group) reaches() bool { return g.reach.n > 0 }
 
 func (g *group) has(m uint32) bool {
-	if g.big != nil {
-		_, ok := g.big[m]
+	r := &g.reach
+	if r.n == 0 {
+		return false
+	}
+	if r.one.m == m {
+		return true
+	}
+	if r.more == nil {
+		return false
+	}
+	if r.more.big != nil {
+		_, ok := r.more.big[m]
 		return ok
 	}
-	for _, re := range g.reach {
+	for _, re := range r.more.list {
 		if re.m == m {
 			return true
 		}
@@ -360,6 +440,10 @@ func (v *srcVar) add(slot uint32) {
 	if !g.reaches() {
 		return
 	}
+	if g.reach.n == 1 && len(v.children) == 0 {
+		r.addFact(g.reach.one.m, v, row)
+		return
+	}
 	ms := r.e.mainsBuf(g)
 	for _, m := range ms {
 		r.addFact(m, v, row)
@@ -381,7 +465,9 @@ func (v *srcVar) remove(slot uint32) {
 	row := v.t.row(slot)
 	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
 	g := v.mustGroup(v.kbuf)
-	if g.reaches() {
+	if g.reach.n == 1 && len(v.children) == 0 {
+		r.removeFact(g.reach.one.m, v, row)
+	} else if g.reaches() {
 		ms := r.e.mainsBuf(g)
 		for _, m := range ms {
 			r.removeFact(m, v, row)

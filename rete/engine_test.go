@@ -552,3 +552,45 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d events for 201 steps", events)
 	}
 }
+
+// TestLargeReach drives groups whose reach holds many main facts (a map
+// rather than a list) through links, moves and retractions, in checking
+// mode.
+func TestLargeReach(t *testing.T) {
+	e, b := compile(t, `type D : <id: string, floor: number>
+type E : <id: string, deptId: string, salary: number>
+type S : <id: string, floor: number, seats: number>
+rule colleagues : {e: E, n: COUNT(c.id), top: MAX(c.salary), seats: SUM(s.seats)}
+  / {d: D} / {c: E} / {s: S}
+  / d.id == e.deptId AND c.deptId == d.id AND s.floor == d.floor AND n > 1
+  ==> print(e.id, n, top, seats)
+`)
+	rng := rand.New(rand.NewPCG(5, 6))
+	var changes []Change
+	for i := range 3 {
+		changes = append(changes, Assert("D", str(fmt.Sprint("d", i)), num(float64(i%2))))
+		changes = append(changes, Assert("S", str(fmt.Sprint("s", i)), num(float64(i%2)), num(float64(10*i))))
+	}
+	for i := range 60 {
+		changes = append(changes, Assert("E", str(fmt.Sprint("e", i)), str(fmt.Sprint("d", i%3)), num(float64(rng.IntN(1000)))))
+	}
+	step(t, e, b, changes...)
+	if got := strings.Count(b.String(), "fire colleagues"); got != 60 {
+		t.Errorf("%d fires, want 60", got)
+	}
+	for i := range 400 {
+		id := fmt.Sprint("e", rng.IntN(70))
+		var c Change
+		switch rng.IntN(4) {
+		case 0:
+			c = Retract("E", str(id))
+		case 1:
+			c = Assert("D", str(fmt.Sprint("d", rng.IntN(3))), num(float64(rng.IntN(2))))
+		default:
+			c = Assert("E", str(id), str(fmt.Sprint("d", rng.IntN(4))), num(float64(rng.IntN(1000))))
+		}
+		if err := e.Step(c); err != nil && !errors.Is(err, ErrNoFact) {
+			t.Fatalf("change %d: %v", i, err)
+		}
+	}
+}

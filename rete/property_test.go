@@ -280,6 +280,10 @@ func (g *gen) program() string {
 
 func TestPropertyRandomPrograms(t *testing.T) {
 	n := 400
+	if s := os.Getenv("RETE_SEEDS"); s != "" {
+		// A longer hunt: RETE_SEEDS=20000 go test -run Property ./rete/
+		fmt.Sscan(s, &n)
+	}
 	if testing.Short() {
 		n = 60
 	}

@@ -32,7 +32,8 @@ func keyCode(kind rulelang.Type, c uint64) uint64 {
 // reference; a string whose last reference is released is forgotten and
 // its index reused.
 //
-// The index is an open-addressing hash table with linear probing. A slot
+// The index is an open-addressing hash table with linear probing, at most
+// half full so that probe runs stay short. A slot
 // holds the upper 32 bits of the string's hash and its index plus one (0
 // is an empty slot); the hash bits alone give a slot's home position, so
 // growing the table and deleting (by backward shift) never rehash strings.
@@ -89,7 +90,7 @@ func (t *strTable) intern(s string) uint32 {
 	*t.refs.at(id) = 1
 	t.slots[slot] = h<<32 | uint64(id+1)
 	t.used++
-	if t.used*4 > len(t.slots)*3 {
+	if t.used*2 > len(t.slots) {
 		t.grow()
 	}
 	return id
