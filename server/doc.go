@@ -15,8 +15,8 @@
 //   - GET /ping answers 204 with the X-Influxdb-Version header (200 and a JSON
 //     body with verbose=true).
 //
-// Errors have InfluxDB's shape, {"error": "..."}; [errorStatus] is the one
-// place that maps errors of the layers below to a status code and message.
+// Errors have InfluxDB's shape, {"error": "..."}; one function, errorStatus, is the
+// only place that maps errors of the layers below to a status code and message.
 //
 // # Operations
 //
