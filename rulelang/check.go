@@ -88,8 +88,9 @@ type checker struct {
 	actions    slab[Action]
 	termSlices sliceSlab[Term]
 
-	scratch mentions // reused by mentions()
-	conjBuf []Term   // reused by classify
+	scope   map[string]scopeEntry // variables of the rule being checked, when it has many
+	scratch mentions              // reused by mentions()
+	conjBuf []Term                // reused by classify
 
 	// Join edges and the join tree walk, reused across rules.
 	edgeBuf   []joinEdge
@@ -135,6 +136,9 @@ func (c *checker) declareTypes() {
 			continue
 		}
 		t := &TypeInfo{Name: d.Name.Name, At: d.Name.Pos(), Index: len(c.prog.Types), Key: -1}
+		if len(d.Fields) > manyNames {
+			t.index = make(map[string]int, len(d.Fields))
+		}
 		hashKey := false
 		for _, fd := range d.Fields {
 			if t.FieldIndex(fd.Name.Name) >= 0 {
@@ -152,6 +156,9 @@ func (c *checker) declareTypes() {
 					hashKey = true
 					t.Key = len(t.Fields)
 				}
+			}
+			if t.index != nil {
+				t.index[fd.Name.Name] = len(t.Fields)
 			}
 			t.Fields = append(t.Fields, Field{Name: fd.Name.Name, Type: typ, At: fd.Name.Pos()})
 		}
@@ -277,10 +284,18 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 
 	// Declare the variables.
 	var aggCalls []*CallExpr
+	nbind := 0
+	for _, bl := range d.Blocks {
+		nbind += len(bl.Bindings)
+	}
+	c.scope = nil
+	if nbind > manyNames {
+		c.scope = make(map[string]scopeEntry, nbind)
+	}
 	for bi, bl := range d.Blocks {
 		for ei, bd := range bl.Bindings {
 			name := bd.Name.Name
-			if r.lookupVar(name) != nil || r.lookupAgg(name) != nil {
+			if c.lookupVar(r, name) != nil || c.lookupAgg(r, name) != nil {
 				c.errorf(bd.Name.Pos(), msgDuplicateVariable, name, r.Name)
 				continue
 			}
@@ -289,6 +304,9 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 				*v = Var{Name: name, At: bd.Name.Pos(), Index: len(r.Vars), Block: bi}
 				v.Type = c.lookupType(bd.Type)
 				r.Vars = append(r.Vars, v)
+				if c.scope != nil {
+					c.scope[name] = scopeEntry{v: v}
+				}
 				continue
 			}
 			switch {
@@ -297,7 +315,11 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 			case bi != 0:
 				c.errorf(bd.Name.Pos(), msgAggOutsideFirstBlock, name)
 			}
-			r.Aggregates = append(r.Aggregates, &Aggregate{Name: name, At: bd.Name.Pos(), Index: len(r.Aggregates)})
+			a := &Aggregate{Name: name, At: bd.Name.Pos(), Index: len(r.Aggregates)}
+			r.Aggregates = append(r.Aggregates, a)
+			if c.scope != nil {
+				c.scope[name] = scopeEntry{a: a}
+			}
 			aggCalls = append(aggCalls, bd.Agg)
 		}
 	}
@@ -330,7 +352,17 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 	return r
 }
 
-func (r *Rule) lookupVar(name string) *Var {
+// scopeEntry is a variable of the rule being checked.
+type scopeEntry struct {
+	v *Var
+	a *Aggregate
+}
+
+// lookupVar returns the pattern variable of r with the given name, or nil.
+func (c *checker) lookupVar(r *Rule, name string) *Var {
+	if c.scope != nil {
+		return c.scope[name].v
+	}
 	for _, v := range r.Vars {
 		if v.Name == name {
 			return v
@@ -339,7 +371,12 @@ func (r *Rule) lookupVar(name string) *Var {
 	return nil
 }
 
-func (r *Rule) lookupAgg(name string) *Aggregate {
+// lookupAgg returns the aggregation variable of r with the given name, or
+// nil.
+func (c *checker) lookupAgg(r *Rule, name string) *Aggregate {
+	if c.scope != nil {
+		return c.scope[name].a
+	}
 	for _, a := range r.Aggregates {
 		if a.Name == name {
 			return a
@@ -402,7 +439,7 @@ func (c *checker) action(r *Rule, call *CallExpr) *Action {
 	a := c.actions.new()
 	*a = Action{Name: call.Fun.Name, At: call.Fun.Pos(), Print: call.Fun.Name == "print"}
 	a.Args = c.termSlices.alloc(len(call.Args))
-	var reported []int
+	var reported []bool // per variable
 	for i, e := range call.Args {
 		t := c.term(r, e)
 		a.Args[i] = t
@@ -411,22 +448,19 @@ func (c *checker) action(r *Rule, call *CallExpr) *Action {
 		}
 		m := c.mentions(t)
 		for _, ref := range m.fields {
-			if ref.Var != 0 && !containsInt(reported, ref.Var) {
-				reported = append(reported, ref.Var)
+			if ref.Var == 0 {
+				continue
+			}
+			if reported == nil {
+				reported = make([]bool, len(r.Vars))
+			}
+			if !reported[ref.Var] {
+				reported[ref.Var] = true
 				c.errorf(ref.At, msgActionSource, ref.VarName, r.Vars[0].Name)
 			}
 		}
 	}
 	return a
-}
-
-func containsInt(list []int, x int) bool {
-	for _, y := range list {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // mentions collects the field and aggregation references of a term.
@@ -435,6 +469,7 @@ type mentions struct {
 	aggs    []*AggRef
 	invalid bool // the term contains an invalid part
 	varList []int
+	seen    []bool // scratch for vars, all false between calls
 }
 
 func (m *mentions) collect(t Term) {
@@ -458,13 +493,21 @@ func (m *mentions) collect(t Term) {
 }
 
 // vars returns the distinct variable indices mentioned, in order of first
-// mention.
-func (m *mentions) vars() []int {
+// mention; n is the number of variables of the rule.
+func (m *mentions) vars(n int) []int {
 	m.varList = m.varList[:0]
+	if cap(m.seen) < n {
+		m.seen = make([]bool, n)
+	}
+	seen := m.seen[:n]
 	for _, f := range m.fields {
-		if !containsInt(m.varList, f.Var) {
+		if !seen[f.Var] {
+			seen[f.Var] = true
 			m.varList = append(m.varList, f.Var)
 		}
+	}
+	for _, v := range m.varList {
+		seen[v] = false
 	}
 	return m.varList
 }
@@ -481,10 +524,10 @@ func (c *checker) term(r *Rule, e Expr) Term {
 		*k = Const{At: e.Pos(), Value: e.Value}
 		return k
 	case *Ident:
-		if a := r.lookupAgg(e.Name); a != nil {
+		if a := c.lookupAgg(r, e.Name); a != nil {
 			return &AggRef{At: e.Pos(), Agg: a.Index, Name: a.Name}
 		}
-		if v := r.lookupVar(e.Name); v != nil {
+		if v := c.lookupVar(r, e.Name); v != nil {
 			field := "id"
 			if v.Type != nil && len(v.Type.Fields) > 0 {
 				field = v.Type.Fields[max(v.Type.Key, 0)].Name
@@ -495,9 +538,9 @@ func (c *checker) term(r *Rule, e Expr) Term {
 		}
 		return invalidTerm(e.Pos())
 	case *SelectorExpr:
-		v := r.lookupVar(e.X.Name)
+		v := c.lookupVar(r, e.X.Name)
 		if v == nil {
-			if r.lookupAgg(e.X.Name) != nil {
+			if c.lookupAgg(r, e.X.Name) != nil {
 				c.errorf(e.X.Pos(), msgAggVarNoFields, e.X.Name)
 			} else {
 				c.errorf(e.X.Pos(), msgUnknownVariable, e.X.Name)

@@ -31,6 +31,7 @@ func (c *checker) classify(r *Rule) {
 	nerr := len(c.diags.list)
 	incomplete := false
 	edges := c.edgeBuf[:0]
+	var index map[[2]int]int // edge by variable pair, once there are many
 	var conj []Term
 	if r.Cond != nil {
 		conj = conjunctTerms(r.Cond, c.conjBuf[:0])
@@ -44,7 +45,7 @@ func (c *checker) classify(r *Rule) {
 			incomplete = true
 			continue
 		}
-		vars := m.vars()
+		vars := m.vars(len(r.Vars))
 		if len(m.aggs) > 0 {
 			c.threshold(r, t, m, vars)
 			continue
@@ -63,18 +64,23 @@ func (c *checker) classify(r *Rule) {
 				x, y = y, x
 			}
 			key := JoinKey{ParentField: x.Field, ChildField: y.Field}
-			found := false
-			for i := range edges {
-				if e := &edges[i]; e.u == x.Var && e.v == y.Var {
-					e.keys = append(e.keys, key)
-					found = true
-					break
-				}
+			if i := findEdge(edges, index, x.Var, y.Var); i >= 0 {
+				edges[i].keys = append(edges[i].keys, key)
+				continue
 			}
-			if !found {
-				keys := c.keySlices.alloc(1)
-				keys[0] = key
-				edges = append(edges, joinEdge{u: x.Var, v: y.Var, keys: keys, at: t.Pos()})
+			keys := c.keySlices.alloc(1)
+			keys[0] = key
+			edges = append(edges, joinEdge{u: x.Var, v: y.Var, keys: keys, at: t.Pos()})
+			switch {
+			case index != nil:
+				index[[2]int{x.Var, y.Var}] = len(edges) - 1
+			case len(edges) > manyNames:
+				// Many joins: index them so that hostile input stays
+				// linear.
+				index = make(map[[2]int]int)
+				for i, e := range edges {
+					index[[2]int{e.u, e.v}] = i
+				}
 			}
 			continue
 		}
@@ -129,6 +135,22 @@ func fieldEquality(t Term) (x, y *FieldRef, ok bool) {
 		return nil, nil, false
 	}
 	return x, y, true
+}
+
+// findEdge returns the index of the edge between u and v, or -1.
+func findEdge(edges []joinEdge, index map[[2]int]int, u, v int) int {
+	if index != nil {
+		if i, ok := index[[2]int{u, v}]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range edges {
+		if edges[i].u == u && edges[i].v == v {
+			return i
+		}
+	}
+	return -1
 }
 
 // joinTree checks that the join edges of an aggregation rule form a tree

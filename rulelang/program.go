@@ -43,7 +43,14 @@ type TypeInfo struct {
 	// field named id, else -1 (the type has no key; a fact is identified by
 	// all its values and cannot be retracted by key).
 	Key int
+
+	index map[string]int // field indices, for types with many fields
 }
+
+// manyNames is the size above which name lookups switch from a linear
+// search to a map, so that hostile input with huge declarations stays
+// linear.
+const manyNames = 8
 
 // Field is a field of a TypeInfo.
 type Field struct {
@@ -54,6 +61,12 @@ type Field struct {
 
 // FieldIndex returns the index of the named field, or -1.
 func (t *TypeInfo) FieldIndex(name string) int {
+	if t.index != nil {
+		if i, ok := t.index[name]; ok {
+			return i
+		}
+		return -1
+	}
 	for i := range t.Fields {
 		if t.Fields[i].Name == name {
 			return i

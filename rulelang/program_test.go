@@ -1,7 +1,10 @@
 package rulelang
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 func mustCompile(t *testing.T, src string) *Program {
@@ -136,5 +139,50 @@ rule r : {d: D, total: SUM(e.salary), n: COUNT(e.id)} / {e: E} / d.id == e.deptI
 	a := r.Actions[0]
 	if !a.Print || a.Args[0].(*AggRef).Agg != 0 || a.Args[1].(*FieldRef).Field != 0 {
 		t.Fatalf("action %+v", a)
+	}
+}
+
+// TestHugeDeclarationsStayLinear checks a program with one very wide type
+// and one rule with very many variables and joins: name lookups must not
+// be quadratic, and the results must be right.
+func TestHugeDeclarationsStayLinear(t *testing.T) {
+	const n = 20000
+	var b strings.Builder
+	b.WriteString("type W : <")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "f%d: number", i)
+	}
+	b.WriteString(", id: string>\nW(id: \"w\"")
+	for i := n - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, ", f%d: %d", i, i)
+	}
+	b.WriteString(")\nrule r : {v0: W, total: SUM(v1.f1)}")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, " / {v%d: W}", i)
+	}
+	b.WriteString(" / v1.id == v0.id")
+	for i := 2; i < n; i++ {
+		fmt.Fprintf(&b, " AND v%d.f%d == v%d.f%d", i, i, i-1, i)
+	}
+	b.WriteString(" AND total > v0.f7 ==> print(total)\n")
+	start := time.Now()
+	prog := mustCompile(t, b.String())
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("took %v", d)
+	}
+	fact := prog.Stmts[1].(*Fact)
+	if fact.Values[123].Num != 123 || fact.Values[n].Str != "w" || prog.Types[0].Key != n {
+		t.Fatalf("fact values misplaced: %v %v, key %d", fact.Values[123], fact.Values[n], prog.Types[0].Key)
+	}
+	r := prog.Rules[0]
+	if len(r.Vars) != n || len(r.Joins) != n-1 || len(r.Thresholds) != 1 {
+		t.Fatalf("%d vars, %d joins, %d thresholds", len(r.Vars), len(r.Joins), len(r.Thresholds))
+	}
+	last := r.Joins[n-2]
+	if last.Parent != n-2 || last.Child != n-1 || last.Keys[0] != (JoinKey{ParentField: n - 1, ChildField: n - 1}) {
+		t.Fatalf("last join %+v", last)
 	}
 }
