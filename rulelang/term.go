@@ -12,8 +12,9 @@ type Term interface {
 	term()
 }
 
-// Op is the operator of a Unary or Binary term. The checker resolves "+" to
-// OpAdd or OpConcat by the operand types.
+// Op is an operator, in syntax trees (UnaryExpr, BinaryExpr) and in checked
+// terms (Unary, Binary). The parser writes OpAdd for every "+"; the checker
+// resolves it to OpAdd or OpConcat by the operand types.
 type Op uint8
 
 // The operators.
