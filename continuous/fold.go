@@ -1,0 +1,377 @@
+package continuous
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/accretedb/accrete/aggregate"
+	"github.com/accretedb/accrete/model"
+	"github.com/accretedb/accrete/storage"
+	"github.com/accretedb/accrete/storage/chunk"
+)
+
+// task is a window of consecutive buckets of one group to compute: the
+// buckets starting in [lo, hi].
+type task struct {
+	group  string
+	lo, hi int64
+	n      int               // buckets in the window
+	states []aggregate.State // n × outputs, bucket-major; nil: no values
+	// old holds the stored states of the window's buckets, read when
+	// recomputing (below the watermark).
+	old map[int64][]byte
+}
+
+// fold computes the partial states of tasks from one consistent view of
+// the data: the source's values and, for an aggregate of an aggregate, the
+// lower level's partial states.
+type fold struct {
+	a     *agg
+	b     *binding // nil unless the source is another aggregate's target
+	r     *storage.Reader
+	cur   *storage.Cursor
+	rpID  uint32
+	tasks []*task
+	// raw lists the source fields read as values, with the outputs
+	// folding them.
+	raw []rawInput
+	// merged lists the outputs that merge the lower level's states.
+	merged []int
+	tmpl   []aggregate.State // per output: an empty state to copy
+	slabs  slabs
+	read   int // values and states read
+}
+
+type rawInput struct {
+	field storage.FieldInfo
+	outs  []int
+}
+
+// newFold prepares a fold of a's tasks over the snapshot r.
+func (e *Engine) newFold(a *agg, b *binding, r *storage.Reader) (*fold, error) {
+	f := &fold{a: a, b: b, r: r, tmpl: make([]aggregate.State, len(a.outputs))}
+	rpID, err := e.db.RetentionPolicyID(a.src.db, a.src.rp)
+	if err != nil {
+		return nil, err
+	}
+	f.rpID = rpID
+	fields, err := e.sourceFields(a)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range a.outputs {
+		if b != nil && b.merge[i] >= 0 {
+			f.merged = append(f.merged, i)
+			continue
+		}
+		fi, ok := fields[o.input]
+		if !ok {
+			continue // no values yet
+		}
+		if err := a.checkField(o, fi); err != nil {
+			return nil, err
+		}
+		f.tmpl[i] = aggregate.New(o.fn, fi.Type)
+		j := slices.IndexFunc(f.raw, func(in rawInput) bool { return in.field.Name == fi.Name })
+		if j < 0 {
+			f.raw = append(f.raw, rawInput{field: fi})
+			j = len(f.raw) - 1
+		}
+		f.raw[j].outs = append(f.raw[j].outs, i)
+	}
+	return f, nil
+}
+
+// addTask adds the window [lo, hi] of group.
+func (f *fold) addTask(group string, lo, hi int64, readOld bool) *task {
+	n := int((hi-lo)/f.a.interval) + 1
+	t := &task{group: group, lo: lo, hi: hi, n: n, states: make([]aggregate.State, n*len(f.a.outputs))}
+	if readOld {
+		t.old = map[int64][]byte{}
+	}
+	f.tasks = append(f.tasks, t)
+	return t
+}
+
+// run computes every task from the series of its group.
+func (f *fold) run(ctx context.Context, seriesOf map[string][]storage.Series) error {
+	f.cur = f.r.NewCursor()
+	defer f.cur.Close()
+	for _, t := range f.tasks {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := t.hi + f.a.interval - 1
+		for _, s := range seriesOf[t.group] {
+			for _, in := range f.raw {
+				if err := f.cur.SeekRP(f.rpID, s.ID, in.field.ID, t.lo, end); err != nil {
+					return err
+				}
+				for f.cur.Next() {
+					f.addColumns(t, f.cur.Columns(), in.outs)
+				}
+				if err := f.cur.Err(); err != nil {
+					return err
+				}
+			}
+			if len(f.merged) > 0 {
+				if err := f.mergeLower(t, s, end); err != nil {
+					return err
+				}
+			}
+		}
+		if t.old != nil {
+			err := scanStates(f.r, f.a.id, t.group, t.lo, t.hi, f.a.interval, func(bucket int64, v []byte) error {
+				t.old[bucket] = slices.Clone(v)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addColumns folds sorted values of a window's time range into the
+// outputs outs.
+func (f *fold) addColumns(t *task, cols *chunk.Columns, outs []int) {
+	if cols.Len() == 0 {
+		return
+	}
+	f.read += cols.Len()
+	nOut := len(f.a.outputs)
+	iv := f.a.interval
+	bi := int((cols.Times[0] - t.lo) / iv)
+	end := t.lo + int64(bi+1)*iv
+	states := t.states
+	if cols.Type == model.TypeFloat {
+		for i, ts := range cols.Times {
+			for ts >= end {
+				bi++
+				end += iv
+			}
+			base := bi * nOut
+			for _, o := range outs {
+				st := states[base+o]
+				if st == nil {
+					st = f.slabs.clone(f.tmpl[o])
+					states[base+o] = st
+				}
+				st.(aggregate.FloatAdder).AddFloat(ts, cols.Floats[i])
+			}
+		}
+		return
+	}
+	for i, ts := range cols.Times {
+		for ts >= end {
+			bi++
+			end += iv
+		}
+		base := bi * nOut
+		v := cols.Value(i)
+		for _, o := range outs {
+			st := states[base+o]
+			if st == nil {
+				st = f.slabs.clone(f.tmpl[o])
+				states[base+o] = st
+			}
+			st.Add(ts, v)
+		}
+	}
+}
+
+// mergeLower merges the lower level's partial states of the lower target
+// series s in the window of t into the merged outputs.
+func (f *fold) mergeLower(t *task, s storage.Series, end int64) error {
+	l := f.b.lower
+	group := string(l.appendGroup(nil, s.Tags))
+	nOut := len(f.a.outputs)
+	return scanStates(f.r, l.id, group, t.lo, l.bucket(end), l.interval, func(bucket int64, v []byte) error {
+		parts, err := splitStates(v, len(l.outputs))
+		if err != nil {
+			return fmt.Errorf("state of %q at %d: %w", l.def.Name, bucket, err)
+		}
+		bi := int((bucket - t.lo) / f.a.interval)
+		for _, o := range f.merged {
+			p := parts[f.b.merge[o]]
+			if len(p) == 0 {
+				continue
+			}
+			st, err := aggregate.Decode(p)
+			if err != nil {
+				return fmt.Errorf("%w: state of %q at %d: %v", ErrCorrupt, l.def.Name, bucket, err)
+			}
+			f.read++
+			if cur := t.states[bi*nOut+o]; cur != nil {
+				if cur.InputType() != st.InputType() {
+					return fmt.Errorf("%w: states of %q mix %s and %s values", ErrCorrupt, l.def.Name, cur.InputType(), st.InputType())
+				}
+				cur.Merge(st)
+			} else {
+				t.states[bi*nOut+o] = st
+			}
+		}
+		return nil
+	})
+}
+
+// slabs hands out states copied from templates, allocated in blocks so
+// that a fold over many buckets makes few allocations.
+type slabs struct {
+	count []aggregate.CountState
+	sum   []aggregate.SumState
+	mean  []aggregate.MeanState
+	min   []aggregate.MinState
+	max   []aggregate.MaxState
+	first []aggregate.FirstState
+	last  []aggregate.LastState
+}
+
+func (s *slabs) clone(tmpl aggregate.State) aggregate.State {
+	switch x := tmpl.(type) {
+	case *aggregate.CountState:
+		return take(&s.count, x)
+	case *aggregate.SumState:
+		return take(&s.sum, x)
+	case *aggregate.MeanState:
+		return take(&s.mean, x)
+	case *aggregate.MinState:
+		return take(&s.min, x)
+	case *aggregate.MaxState:
+		return take(&s.max, x)
+	case *aggregate.FirstState:
+		return take(&s.first, x)
+	case *aggregate.LastState:
+		return take(&s.last, x)
+	}
+	panic(fmt.Sprintf("BUG: no slab for %T", tmpl))
+}
+
+func take[T any](buf *[]T, tmpl *T) *T {
+	if len(*buf) == cap(*buf) {
+		*buf = make([]T, 0, 256)
+	}
+	*buf = append(*buf, *tmpl)
+	return &(*buf)[len(*buf)-1]
+}
+
+// Partial states of one (aggregate, group, bucket) are stored as
+//
+//	version (1 byte, 1) | per output: length (uvarint) | state
+//
+// where state is the aggregate package's encoding and length 0 means the
+// output has no values in the bucket.
+const stateVersion = 1
+
+// appendStates encodes the states of one bucket.
+func appendStates(dst []byte, sts []aggregate.State, scratch []byte) ([]byte, []byte, error) {
+	dst = append(dst, stateVersion)
+	for _, s := range sts {
+		if s == nil {
+			dst = append(dst, 0)
+			continue
+		}
+		var err error
+		scratch, err = s.AppendBinary(scratch[:0])
+		if err != nil {
+			return nil, scratch, err
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(scratch)))
+		dst = append(dst, scratch...)
+	}
+	return dst, scratch, nil
+}
+
+// splitStates splits the encoding of a bucket's states into the encodings
+// of its n outputs (empty for none).
+func splitStates(v []byte, n int) ([][]byte, error) {
+	if len(v) == 0 || v[0] != stateVersion {
+		return nil, fmt.Errorf("%w: partial states of unknown version", ErrCorrupt)
+	}
+	v = v[1:]
+	out := make([][]byte, n)
+	for i := range out {
+		l, k := binary.Uvarint(v)
+		if k <= 0 || uint64(len(v)-k) < l {
+			return nil, fmt.Errorf("%w: truncated partial states", ErrCorrupt)
+		}
+		out[i] = v[k : k+int(l)]
+		v = v[k+int(l):]
+	}
+	if len(v) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the partial states", ErrCorrupt, len(v))
+	}
+	return out, nil
+}
+
+// lostOutput reports whether an output with values in the stored states
+// old has none in sts: its value must then be deleted from the target.
+func lostOutput(old []byte, sts []aggregate.State) bool {
+	parts, err := splitStates(old, len(sts))
+	if err != nil {
+		return true
+	}
+	for i, p := range parts {
+		if len(p) > 0 && sts[i] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// scanStates calls fn with the stored partial states of the aggregate id
+// and group whose bucket (of the given interval) starts in [lo, hi], in
+// time order. Short ranges are read key by key; longer ones scan a few key
+// prefixes covering at most a small multiple of the range.
+func scanStates(r *storage.Reader, id uint32, group string, lo, hi, interval int64, fn func(bucket int64, v []byte) error) error {
+	if lo > hi {
+		return nil
+	}
+	if (hi-lo)/interval < 32 {
+		for b := lo; b <= hi; b += interval {
+			v, ok, err := r.GetMeta(namespace, stateKey(id, group, b))
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := fn(b, v); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	base := statePrefix(id, group)
+	ulo, uhi := orderedTime(lo), orderedTime(hi)
+	k := 7
+	for ; k > 0; k-- {
+		shift := uint(64 - 8*k)
+		if (uhi>>shift)-(ulo>>shift) < 16 {
+			break
+		}
+	}
+	visit := func(key, v []byte) error {
+		if len(key) < 8 {
+			return nil
+		}
+		b := readTime(key[len(key)-8:])
+		if b < lo || b > hi {
+			return nil
+		}
+		return fn(b, v)
+	}
+	if k == 0 {
+		return r.IterMeta(namespace, base, visit)
+	}
+	shift := uint(64 - 8*k)
+	for p := ulo >> shift; p <= uhi>>shift; p++ {
+		prefix := binary.BigEndian.AppendUint64(slices.Clone(base), p<<shift)[:len(base)+k]
+		if err := r.IterMeta(namespace, prefix, visit); err != nil {
+			return err
+		}
+	}
+	return nil
+}

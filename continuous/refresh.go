@@ -1,0 +1,679 @@
+package continuous
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/accretedb/accrete/aggregate"
+	"github.com/accretedb/accrete/model"
+	"github.com/accretedb/accrete/storage"
+)
+
+// Refresh brings an aggregate up to date at now: it recomputes the dirty
+// (group, bucket) pairs below the watermark, materializes the buckets
+// closed since (those ending at or before now - Lag), and applies
+// Retention. An aggregate of an aggregate refreshes its lower levels
+// first. Every batch of output commits atomically with the watermark and
+// the dirty markers it consumed; a repeated or interrupted refresh is
+// harmless. Refresh runs even when the aggregate is disabled.
+func (e *Engine) Refresh(ctx context.Context, name string, now time.Time) (Stats, error) {
+	a, err := e.lookup(name)
+	if err != nil {
+		return Stats{}, err
+	}
+	cat := e.cat.Load()
+	var chain []*agg
+	for b := cat.lower[a]; b != nil; b = cat.lower[b.lower] {
+		chain = append(chain, b.lower)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		if _, err := e.refreshOne(ctx, chain[i], now); err != nil {
+			return Stats{}, fmt.Errorf("cannot refresh %q, which %q reads: %w", chain[i].def.Name, name, err)
+		}
+	}
+	return e.refreshOne(ctx, a, now)
+}
+
+// RefreshRange recomputes the buckets of every group overlapping [start,
+// end) below the watermark from the source data as it is now (a backfill,
+// or a repair after the target was changed by hand), then refreshes as
+// Refresh does at the engine's clock. Buckets not yet materialized are
+// materialized by the refresh as usual.
+func (e *Engine) RefreshRange(ctx context.Context, name string, start, end time.Time) (Stats, error) {
+	a, err := e.lookup(name)
+	if err != nil {
+		return Stats{}, err
+	}
+	if !end.After(start) {
+		return Stats{}, invalid(name, "refresh range [%s, %s) is empty", start.Format(time.RFC3339Nano), end.Format(time.RFC3339Nano))
+	}
+	lo := a.bucket(max(start.UnixNano(), minTime))
+	hi := a.bucket(end.UnixNano() - 1)
+	b := e.db.NewBatch()
+	_ = b.SetMeta(namespace, allRangeKey(a.id, e.seq.Add(1)), appendSpan(nil, lo, hi))
+	if err := b.Commit(); err != nil {
+		return Stats{}, fmt.Errorf("cannot mark %q for refresh: %w", name, err)
+	}
+	a.work.Store(true)
+	return e.Refresh(ctx, name, e.clock())
+}
+
+// RefreshPending refreshes the aggregates Pending(now) returns, lower
+// levels first. A failed refresh is recorded in the aggregate's status and
+// does not stop the others; the errors are returned joined.
+func (e *Engine) RefreshPending(ctx context.Context, now time.Time) error {
+	var errs []error
+	for _, a := range e.pending(now) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := e.refreshOne(ctx, a, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// refreshOne refreshes a alone and records the run.
+func (e *Engine) refreshOne(ctx context.Context, a *agg, now time.Time) (Stats, error) {
+	if e.closed.Load() {
+		return Stats{}, ErrClosed
+	}
+	a.refresh.Lock()
+	defer a.refresh.Unlock()
+	a.mu.Lock()
+	dropped := a.mu.dropped
+	a.mu.Unlock()
+	if dropped {
+		return Stats{}, fmt.Errorf("%w: %q", ErrNotFound, a.def.Name)
+	}
+	start := time.Now()
+	var st Stats
+	err := e.refresh(ctx, a, now, &st)
+	st.Duration = time.Since(start)
+	if w := a.watermark(); w != unset {
+		st.Watermark = time.Unix(0, w).UTC()
+	}
+	if err != nil {
+		err = fmt.Errorf("refresh of %q: %w", a.def.Name, err)
+		e.log.Warn("continuous aggregate refresh failed", "aggregate", a.def.Name, "err", err)
+	}
+	a.recordRun(now, st, err)
+	a.mu.Lock()
+	a.mu.lastProcessed = now
+	a.mu.Unlock()
+	return st, err
+}
+
+func (e *Engine) refresh(ctx context.Context, a *agg, now time.Time, st *Stats) error {
+	cat := e.cat.Load()
+	e.updateRetentionOf(a, cat)
+	b := cat.lower[a]
+	if a.def.Retention > 0 {
+		if err := e.enforceRetention(a, now.UnixNano(), st); err != nil {
+			return err
+		}
+	}
+	if a.work.Swap(false) {
+		if err := e.refreshDirty(ctx, a, b, now.UnixNano(), st); err != nil {
+			a.work.Store(true)
+			return err
+		}
+	}
+	return e.materialize(ctx, a, b, now, st)
+}
+
+// span is an inclusive range of bucket starts.
+type span struct{ lo, hi int64 }
+
+// metaOp is a metadata change committed with a batch of output.
+type metaOp struct {
+	key, value []byte
+	del        bool
+}
+
+// refreshDirty recomputes dirty buckets below the watermark in batches of
+// at most MaxBatchBuckets (group, bucket) pairs.
+func (e *Engine) refreshDirty(ctx context.Context, a *agg, b *binding, now int64, st *Stats) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r, err := e.db.NewReader()
+		if err != nil {
+			return err
+		}
+		more, err := e.dirtyBatch(ctx, a, b, r, now, st)
+		r.Close()
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// dirtyBatch reads dirty markers from r, recomputes up to a batch of the
+// buckets they name and commits. It reports whether markers are left.
+func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.Reader, now int64, st *Stats) (bool, error) {
+	w := a.watermark()
+	low := max(a.frozenBefore(now), a.retained(), minTime)
+	budget := e.maxBatch
+	full := false
+	var ops []metaOp
+	work := map[string][]span{}
+	var all []span
+	iv := a.interval
+
+	err := r.IterMeta(namespace, appendID(nil, keyMarker, a.id), func(k, _ []byte) error {
+		if budget <= 0 {
+			full = true
+			return errStop
+		}
+		ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+		bucket, group, ok := parseMarker(k[5:])
+		if !ok {
+			e.log.Warn("dropping a malformed dirty marker", "aggregate", a.def.Name, "key", fmt.Sprintf("%x", k))
+			return nil
+		}
+		if w == unset || bucket >= w || bucket < low {
+			return nil // materialized later from current data, or frozen
+		}
+		work[group] = append(work[group], span{bucket, bucket})
+		budget--
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return false, err
+	}
+	// clip trims a dirty range to the recomputable buckets and takes at
+	// most n buckets of it; it updates or deletes the range's key.
+	clip := func(k, v []byte, n int) (span, bool) {
+		lo, hi, ok := readSpan(v)
+		if !ok {
+			ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+			return span{}, false
+		}
+		lo = max(lo, a.bucketUp(low))
+		if w == unset {
+			hi = lo - 1
+		} else {
+			hi = min(hi, w-iv)
+		}
+		if lo > hi || n <= 0 {
+			if lo > hi {
+				ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+			}
+			return span{}, false
+		}
+		end := hi
+		if (hi-lo)/iv >= int64(n) {
+			end = lo + int64(n-1)*iv
+			ops = append(ops, metaOp{key: slices.Clone(k), value: appendSpan(nil, end+iv, hi)})
+			full = true
+		} else {
+			ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+		}
+		return span{lo, end}, true
+	}
+	if !full {
+		err = r.IterMeta(namespace, appendID(nil, keyRange, a.id), func(k, v []byte) error {
+			if budget <= 0 {
+				full = true
+				return errStop
+			}
+			group, ok := parseRange(k[5:])
+			if !ok {
+				ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+				return nil
+			}
+			if s, ok := clip(k, v, budget); ok {
+				work[group] = append(work[group], s)
+				budget -= int((s.hi-s.lo)/iv) + 1
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return false, err
+		}
+	}
+	var groupsAll map[string][]storage.Series
+	if !full {
+		err = r.IterMeta(namespace, appendID(nil, keyAllRange, a.id), func(k, v []byte) error {
+			if budget <= 0 {
+				full = true
+				return errStop
+			}
+			if groupsAll == nil {
+				var err error
+				if groupsAll, err = e.allGroups(a); err != nil {
+					return err
+				}
+			}
+			if s, ok := clip(k, v, max(1, budget/max(1, len(groupsAll)))); ok {
+				all = append(all, s)
+				budget -= (int((s.hi-s.lo)/iv) + 1) * max(1, len(groupsAll))
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return false, err
+		}
+	}
+	if len(ops) == 0 {
+		return false, nil
+	}
+
+	var seriesOf map[string][]storage.Series
+	if len(all) > 0 {
+		seriesOf = groupsAll
+		for g := range groupsAll {
+			work[g] = append(work[g], all...)
+		}
+	} else if len(work) > 0 {
+		if seriesOf, err = e.seriesOf(a, work); err != nil {
+			return false, err
+		}
+	}
+	f, err := e.newFold(a, b, r)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range slices.Sorted(mapsKeys(work)) {
+		for _, s := range mergeSpans(work[g], iv) {
+			f.addTask(g, s.lo, s.hi, true)
+		}
+	}
+	if err := f.run(ctx, seriesOf); err != nil {
+		return false, err
+	}
+	out, err := e.commit(a, f, false, ops)
+	st.add(out)
+	return full, err
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// mergeSpans sorts spans and merges those overlapping or adjacent.
+func mergeSpans(spans []span, iv int64) []span {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	out := spans[:0:0]
+	for _, s := range spans {
+		if n := len(out); n > 0 && s.lo <= out[n-1].hi+iv {
+			out[n-1].hi = max(out[n-1].hi, s.hi)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// seriesOf returns the source series of the groups of work.
+func (e *Engine) seriesOf(a *agg, work map[string][]span) (map[string][]storage.Series, error) {
+	out := map[string][]storage.Series{}
+	if len(work) > 16 {
+		all, err := e.allGroups(a)
+		if err != nil {
+			return nil, err
+		}
+		for g := range work {
+			out[g] = all[g]
+		}
+		return out, nil
+	}
+	for g := range work {
+		f, err := a.groupFilter(g)
+		if err != nil {
+			return nil, err
+		}
+		ss, err := e.db.Series(a.src.db, a.src.rp, a.src.m, f)
+		if err != nil && !isGone(err) {
+			return nil, err
+		}
+		out[g] = ss
+	}
+	return out, nil
+}
+
+// allGroups returns the source series of every group, with the groups that
+// only have target series (their source data was deleted).
+func (e *Engine) allGroups(a *agg) (map[string][]storage.Series, error) {
+	out, err := e.sourceGroups(a)
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := e.db.Series(a.tgt.db, a.tgt.rp, a.tgt.m, nil)
+	if err != nil && !isGone(err) {
+		return nil, err
+	}
+	for _, s := range tgt {
+		g := string(a.appendGroup(nil, s.Tags))
+		if _, ok := out[g]; !ok {
+			out[g] = nil
+		}
+	}
+	return out, nil
+}
+
+// sourceGroups returns the source series by group.
+func (e *Engine) sourceGroups(a *agg) (map[string][]storage.Series, error) {
+	ss, err := e.db.Series(a.src.db, a.src.rp, a.src.m, a.filter)
+	if err != nil && !isGone(err) {
+		return nil, err
+	}
+	out := map[string][]storage.Series{}
+	var buf []byte
+	for _, s := range ss {
+		buf = a.appendGroup(buf[:0], s.Tags)
+		out[string(buf)] = append(out[string(buf)], s)
+	}
+	return out, nil
+}
+
+func isGone(err error) bool {
+	return errors.Is(err, storage.ErrDatabaseNotFound) || errors.Is(err, storage.ErrRetentionPolicyNotFound)
+}
+
+// delRun is a run of consecutive buckets of one group to delete from the
+// target.
+type delRun struct {
+	tags   model.Tags
+	group  string
+	lo, hi int64
+}
+
+// commit writes the outcome of a fold: for every bucket with values its
+// partial states and its target point; for every bucket that had stored
+// states and has no values any more, the deletion of both. Target points
+// that must go (a bucket emptied, or an output of it left without values)
+// are deleted first, in their own commits; then one batch writes the
+// points, the states and ops (dirty markers consumed, the watermark). A
+// crash in between leaves the markers, so the next refresh does it again;
+// every step is idempotent.
+func (e *Engine) commit(a *agg, f *fold, materializing bool, ops []metaOp) (Stats, error) {
+	var st Stats
+	st.PointsRead = f.read
+	nOut := len(a.outputs)
+	iv := a.interval
+	var dels []delRun
+	var points []model.Point
+	var fields []model.Field
+	var states []metaOp
+	var enc, scratch []byte
+	for _, t := range f.tasks {
+		tags, err := groupTags(t.group)
+		if err != nil {
+			return st, err
+		}
+		for bi := 0; bi < t.n; bi++ {
+			bucket := t.lo + int64(bi)*iv
+			sts := t.states[bi*nOut : (bi+1)*nOut]
+			has := slices.ContainsFunc(sts, func(s aggregate.State) bool { return s != nil })
+			old, hadOld := t.old[bucket]
+			if !has && !hadOld {
+				continue
+			}
+			if materializing {
+				st.BucketsMaterialized++
+			} else {
+				st.BucketsRecomputed++
+			}
+			key := stateKey(a.id, t.group, bucket)
+			if !has {
+				states = append(states, metaOp{key: key, del: true})
+				dels = addDel(dels, t.group, tags, bucket, iv)
+				st.BucketsDeleted++
+				continue
+			}
+			if hadOld && lostOutput(old, sts) {
+				dels = addDel(dels, t.group, tags, bucket, iv)
+			}
+			var err error
+			enc, scratch, err = appendStates(enc[:0], sts, scratch)
+			if err != nil {
+				return st, err
+			}
+			states = append(states, metaOp{key: key, value: slices.Clone(enc)})
+			start := len(fields)
+			for o, s := range sts {
+				if s == nil {
+					continue
+				}
+				if v, ok := s.Result(); ok {
+					fields = append(fields, model.Field{Key: a.outputs[o].name, Value: v})
+				}
+			}
+			if len(fields) > start {
+				points = append(points, model.Point{Measurement: a.tgt.m, Tags: tags, Fields: fields[start:len(fields):len(fields)], Time: bucket})
+			}
+		}
+	}
+	for _, d := range dels {
+		if err := e.db.DeleteSeries(a.tgt.db, a.tgt.rp, a.tgt.m, seriesFilter(d.tags), d.lo, d.hi+iv-1); err != nil && !isGone(err) {
+			return st, fmt.Errorf("cannot delete emptied buckets of %s: %w", a.tgt, err)
+		}
+	}
+	b := e.db.NewBatch()
+	defer b.Discard()
+	if len(points) > 0 {
+		if err := b.Write(a.tgt.db, a.tgt.rp, points); err != nil {
+			return st, fmt.Errorf("cannot write %s: %w", a.tgt, err)
+		}
+	}
+	for _, list := range [][]metaOp{states, ops} {
+		for _, op := range list {
+			var err error
+			if op.del {
+				err = b.DeleteMeta(namespace, op.key)
+			} else {
+				err = b.SetMeta(namespace, op.key, op.value)
+			}
+			if err != nil {
+				return st, err
+			}
+		}
+	}
+	if len(points) == 0 && len(states) == 0 && len(ops) == 0 {
+		return st, nil
+	}
+	if err := b.Commit(); err != nil {
+		return st, fmt.Errorf("cannot commit the refresh of %q: %w", a.def.Name, err)
+	}
+	st.PointsWritten = len(points)
+	st.Batches = 1
+	return st, nil
+}
+
+func addDel(dels []delRun, group string, tags model.Tags, bucket, iv int64) []delRun {
+	if n := len(dels); n > 0 && dels[n-1].group == group && dels[n-1].hi+iv == bucket {
+		dels[n-1].hi = bucket
+		return dels
+	}
+	return append(dels, delRun{tags: tags, group: group, lo: bucket, hi: bucket})
+}
+
+// materialize folds the buckets closed since the watermark, in batches of
+// at most MaxBatchBuckets (group, bucket) pairs, each committed with the
+// advanced watermark.
+func (e *Engine) materialize(ctx context.Context, a *agg, b *binding, now time.Time, st *Stats) error {
+	iv := a.interval
+	h := a.closedBefore(now)
+	if b != nil {
+		lw := b.lower.watermark()
+		if lw == unset {
+			return nil
+		}
+		h = min(h, a.bucket(lw))
+	}
+	w, retained := a.watermark(), a.retained()
+	parts, err := e.db.Partitions(a.src.db, a.src.rp)
+	if err != nil {
+		if isGone(err) {
+			return nil
+		}
+		return err
+	}
+	if w == unset {
+		if len(parts) == 0 {
+			return nil
+		}
+		w = a.bucket(max(parts[0].Start, minTime))
+	}
+	w = max(w, a.retainFrom(now.UnixNano()))
+	if w >= h {
+		return nil
+	}
+	// From here on, writes before h are late: they are marked dirty. The
+	// barrier commit waits for writes that decided otherwise to land, so
+	// the snapshots below hold them.
+	a.raiseMarkBelow(h)
+	if err := e.barrier(); err != nil {
+		return err
+	}
+	for w < h {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end, gap := nextStep(parts, w, h, iv)
+		if gap {
+			if err := e.commitWatermark(a, end, retained); err != nil {
+				return err
+			}
+			w = end
+			continue
+		}
+		r, err := e.db.NewReader()
+		if err != nil {
+			return err
+		}
+		out, next, err := e.materializeStep(ctx, a, b, r, w, end, retained)
+		r.Close()
+		st.add(out)
+		if err != nil {
+			return err
+		}
+		w = next
+	}
+	return nil
+}
+
+// nextStep returns the end of the next materialization step from w: h,
+// or, when no data partition overlaps the buckets from w to the next data,
+// the first bucket of that data with gap set (nothing to read before it).
+func nextStep(parts []storage.PartitionInfo, w, h, iv int64) (int64, bool) {
+	i := sort.Search(len(parts), func(i int) bool { return parts[i].Last >= w })
+	if i == len(parts) || parts[i].Start >= h {
+		return h, true
+	}
+	if s := parts[i].Start; s > w {
+		if b := s - (s-w)%iv; b > w {
+			return min(b, h), true
+		}
+	}
+	return h, false
+}
+
+// materializeStep materializes buckets from w up to at most end, as many
+// as MaxBatchBuckets allows for the groups there are, and commits them
+// with the new watermark, which it returns.
+func (e *Engine) materializeStep(ctx context.Context, a *agg, b *binding, r *storage.Reader, w, end, retained int64) (Stats, int64, error) {
+	iv := a.interval
+	groups, err := e.sourceGroups(a)
+	if err != nil {
+		return Stats{}, w, err
+	}
+	n := int64(max(1, e.maxBatch/max(1, len(groups))))
+	if (end-w)/iv > n {
+		end = w + n*iv
+	}
+	f, err := e.newFold(a, b, r)
+	if err != nil {
+		return Stats{}, w, err
+	}
+	keys := slices.Sorted(mapsKeys(groups))
+	for _, g := range keys {
+		f.addTask(g, w, end-iv, false)
+	}
+	if err := f.run(ctx, groups); err != nil {
+		return Stats{}, w, err
+	}
+	ops := []metaOp{{key: watermarkKey(a.id), value: appendSpan(nil, end, retained)}}
+	st, err := e.commit(a, f, true, ops)
+	if err != nil {
+		return st, w, err
+	}
+	a.setWatermark(end, retained)
+	return st, end, nil
+}
+
+// commitWatermark advances the watermark over a stretch without data.
+func (e *Engine) commitWatermark(a *agg, w, retained int64) error {
+	b := e.db.NewBatch()
+	_ = b.SetMeta(namespace, watermarkKey(a.id), appendSpan(nil, w, retained))
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("cannot advance the watermark of %q: %w", a.def.Name, err)
+	}
+	a.setWatermark(w, retained)
+	return nil
+}
+
+// barrier commits an empty change: once it returns, every write that was
+// committing when it started has landed.
+func (e *Engine) barrier() error {
+	b := e.db.NewBatch()
+	_ = b.DeleteMeta(namespace, []byte{'B'})
+	return b.Commit()
+}
+
+// enforceRetention removes the target points and partial states of buckets
+// older than the aggregate's Retention. The deletion of target points
+// commits first; the states and the new retention horizon after it.
+func (e *Engine) enforceRetention(a *agg, now int64, st *Stats) error {
+	from := a.retainFrom(now)
+	old := a.retained()
+	if from <= old {
+		return nil
+	}
+	if err := e.db.DeleteSeries(a.tgt.db, a.tgt.rp, a.tgt.m, nil, math.MinInt64, from-1); err != nil && !isGone(err) {
+		return fmt.Errorf("cannot apply the retention of %q: %w", a.def.Name, err)
+	}
+	r, err := e.db.NewReader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	groups, err := e.allGroups(a)
+	if err != nil {
+		return err
+	}
+	b := e.db.NewBatch()
+	defer b.Discard()
+	lo := a.bucketUp(max(old, minTime))
+	for g := range groups {
+		err := scanStates(r, a.id, g, lo, from-a.interval, a.interval, func(bucket int64, _ []byte) error {
+			st.BucketsDeleted++
+			return b.DeleteMeta(namespace, stateKey(a.id, g, bucket))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	w := a.watermark()
+	_ = b.SetMeta(namespace, watermarkKey(a.id), appendSpan(nil, w, from))
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("cannot apply the retention of %q: %w", a.def.Name, err)
+	}
+	a.setWatermark(w, from)
+	return nil
+}
