@@ -83,22 +83,28 @@ type checker struct {
 	fieldRefs slab[FieldRef]
 	binaries  slab[Binary]
 
-	ruleSlab   slab[Rule]
-	vars       slab[Var]
-	actions    slab[Action]
-	termSlices sliceSlab[Term]
+	ruleSlab     slab[Rule]
+	aggs         slab[Aggregate]
+	varSlices    sliceSlab[*Var]
+	aggSlices    sliceSlab[*Aggregate]
+	actionSlices sliceSlab[*Action]
+	callBuf      []*CallExpr
+	vars         slab[Var]
+	actions      slab[Action]
+	termSlices   sliceSlab[Term]
 
 	scope   map[string]scopeEntry // variables of the rule being checked, when it has many
 	scratch mentions              // reused by mentions()
 	conjBuf []Term                // reused by classify
 
 	// Join edges and the join tree walk, reused across rules.
-	edgeBuf   []joinEdge
-	keySlices sliceSlab[JoinKey]
-	joins     slab[Join]
-	adjBuf    [][]int
-	intBuf    []int
-	boolBuf   []bool
+	edgeBuf    []joinEdge
+	keySlices  sliceSlab[JoinKey]
+	joins      slab[Join]
+	joinSlices sliceSlab[*Join]
+	adjBuf     [][]int
+	intBuf     []int
+	boolBuf    []bool
 }
 
 // mentions collects the references of t into a buffer reused by the next
@@ -283,11 +289,18 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 	nerr := len(c.diags.list)
 
 	// Declare the variables.
-	var aggCalls []*CallExpr
-	nbind := 0
+	aggCalls := c.callBuf[:0]
+	nbind, nvars := 0, 0
 	for _, bl := range d.Blocks {
 		nbind += len(bl.Bindings)
+		for _, bd := range bl.Bindings {
+			if bd.Type != nil {
+				nvars++
+			}
+		}
 	}
+	r.Vars = c.varSlices.alloc(nvars)[:0]
+	r.Aggregates = c.aggSlices.alloc(nbind - nvars)[:0]
 	c.scope = nil
 	if nbind > manyNames {
 		c.scope = make(map[string]scopeEntry, nbind)
@@ -315,7 +328,8 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 			case bi != 0:
 				c.errorf(bd.Name.Pos(), msgAggOutsideFirstBlock, name)
 			}
-			a := &Aggregate{Name: name, At: bd.Name.Pos(), Index: len(r.Aggregates)}
+			a := c.aggs.new()
+			*a = Aggregate{Name: name, At: bd.Name.Pos(), Index: len(r.Aggregates)}
 			r.Aggregates = append(r.Aggregates, a)
 			if c.scope != nil {
 				c.scope[name] = scopeEntry{a: a}
@@ -323,6 +337,7 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 			aggCalls = append(aggCalls, bd.Agg)
 		}
 	}
+	c.callBuf = aggCalls[:0]
 	if len(r.Aggregates) > 0 {
 		r.Kind = AggregationRule
 	}
@@ -336,7 +351,7 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 			c.errorf(r.Cond.Pos(), msgConditionNotBool, t)
 		}
 	}
-	r.Actions = make([]*Action, len(d.Actions))
+	r.Actions = c.actionSlices.alloc(len(d.Actions))
 	for i, call := range d.Actions {
 		r.Actions[i] = c.action(r, call)
 	}

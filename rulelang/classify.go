@@ -95,7 +95,7 @@ func (c *checker) classify(r *Rule) {
 		c.joinTree(r, edges, !incomplete && len(c.diags.list) == nerr)
 		return
 	}
-	r.Joins = make([]*Join, len(edges))
+	r.Joins = c.joinSlices.alloc(len(edges))
 	for i, e := range edges {
 		j := c.joins.new()
 		*j = Join{Parent: e.u, Child: e.v, Keys: e.keys, At: e.at}
@@ -196,7 +196,7 @@ func (c *checker) joinTree(r *Rule, edges []joinEdge, reportUnconnected bool) {
 	visited := c.boolBuf
 	visited[0] = true
 	queue = append(queue, 0)
-	r.Joins = make([]*Join, 0, n-1)
+	r.Joins = c.joinSlices.alloc(n - 1)[:0]
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
