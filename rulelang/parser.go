@@ -12,7 +12,8 @@ const maxNesting = 1000
 // ParseFile parses the source of one rules file. filename is used only in
 // positions. The returned File is never nil; when the source has syntax
 // errors it holds the statements that parsed, and the error is an
-// [ErrorList] with every syntax error, sorted by position.
+// [ErrorList] with every syntax error, sorted by position. ParseFile does not
+// keep src: the strings of the tree share one copy of it.
 func ParseFile(filename string, src []byte) (*File, error) {
 	if len(src) > MaxFileSize {
 		f := &File{Name: filename}
