@@ -379,8 +379,9 @@ func (db *DB) Stats() Stats {
 	s.CompactedKeys = db.stats.compactedKeys.Load()
 	s.Deletes = db.stats.deletes.Load()
 	s.DroppedPartitions = db.stats.droppedPartitions.Load()
-	if !db.closing.Load() {
+	if db.enter() == nil {
 		s.DiskBytes = db.pdb.Metrics().DiskSpaceUsage()
+		db.leave()
 	}
 	return s
 }
