@@ -20,12 +20,18 @@ import (
 // groups are disjoint, so each fact counts once, and nothing ever looks at
 // c's siblings.
 //
-// When a fact enters or leaves a group, the states of the mains in the
-// group's reach take its values; when a main enters or leaves a group's
-// reach (its count crosses zero), the states take the values of all the
-// group's members, and the change of reach flows down to the child groups
-// the members point to. Work is proportional to the facts and mains
-// touched; the join itself is never materialized.
+// Every group keeps a partial state per aggregate over its members, and
+// every main fact a state per aggregate that is the merge of the partial
+// states of the groups it reaches. When a fact enters or leaves a group,
+// the group's partial and the states of the mains in its reach take its
+// value. When a main enters or leaves a group's reach (its count crosses
+// zero), the main's states merge or unmerge the group's partial, in O(1)
+// for COUNT, SUM and AVG and one multiset operation for MIN and MAX (a
+// main's MIN/MAX multiset holds the extreme of each group it reaches); the
+// change of reach then flows down to the child groups the members point
+// to. Work is proportional to the groups and mains touched; members are
+// read only to follow links further down, and the join itself is never
+// materialized.
 
 // aggRule is the network of an aggregation rule.
 type aggRule struct {
@@ -107,6 +113,7 @@ type srcVar struct {
 type group struct {
 	members []uint32
 	reach   reachSet
+	parts   []aggState // partial states of the variable's aggregates, once a member came
 }
 
 // reachSet counts, per main fact, the parent facts that connect it to a
@@ -311,24 +318,112 @@ func (r *aggRule) markDirty(m uint32) {
 	}
 }
 
-// addFact adds the aggregate values of a fact of source v to main m.
-func (r *aggRule) addFact(m uint32, v *srcVar, row []uint64) {
-	base := int(m) * len(r.aggs)
-	for _, ai := range v.aggs {
-		a := &r.aggs[ai]
-		r.states[base+ai].add(a.fn, a.value(&r.en, row))
-	}
-	r.markDirty(m)
+func (r *aggRule) state(m uint32, ai int) *aggState {
+	return &r.states[int(m)*len(r.aggs)+ai]
 }
 
-// removeFact takes the aggregate values of a fact of source v out of main m.
-func (r *aggRule) removeFact(m uint32, v *srcVar, row []uint64) {
-	base := int(m) * len(r.aggs)
-	for _, ai := range v.aggs {
-		a := &r.aggs[ai]
-		r.states[base+ai].remove(a.fn, a.value(&r.en, row))
+// memberChanged updates the partial states of g and the states of the
+// mains it reaches for a member whose values go from old to new: old is
+// nil for a fact entering g, new nil for one leaving.
+func (v *srcVar) memberChanged(g *group, old, new []uint64) {
+	if len(v.aggs) == 0 {
+		return
 	}
-	r.markDirty(m)
+	r := v.r
+	if g.parts == nil {
+		g.parts = make([]aggState, len(v.aggs))
+	}
+	ms := r.e.mainsBuf(g)
+	changed := false
+	for j, ai := range v.aggs {
+		a := &r.aggs[ai]
+		p := &g.parts[j]
+		var x, y float64
+		if old != nil {
+			x = a.value(&r.en, old)
+		}
+		if new != nil {
+			y = a.value(&r.en, new)
+		}
+		if old != nil && new != nil && math.Float64bits(x) == math.Float64bits(y) {
+			continue
+		}
+		if !isMinMax(a.fn) {
+			if old != nil {
+				p.remove(a.fn, x)
+			}
+			if new != nil {
+				p.add(a.fn, y)
+			}
+			for _, m := range ms {
+				st := r.state(m, ai)
+				if old != nil {
+					st.remove(a.fn, x)
+				}
+				if new != nil {
+					st.add(a.fn, y)
+				}
+			}
+			changed = true
+			continue
+		}
+		before, had := p.extreme(a.fn)
+		if old != nil {
+			p.remove(a.fn, x)
+		}
+		if new != nil {
+			p.add(a.fn, y)
+		}
+		after, has := p.extreme(a.fn)
+		if had == has && math.Float64bits(before) == math.Float64bits(after) {
+			continue
+		}
+		for _, m := range ms {
+			st := r.state(m, ai)
+			if had {
+				st.remove(a.fn, before)
+			}
+			if has {
+				st.add(a.fn, after)
+			}
+		}
+		changed = true
+	}
+	if changed {
+		for _, m := range ms {
+			r.markDirty(m)
+		}
+	}
+	r.e.freeMains(ms)
+}
+
+// merge adds the partial states of g to main m, which has just entered
+// g's reach; unmerge takes them back.
+func (v *srcVar) merge(m uint32, g *group, undo bool) {
+	if g.parts == nil {
+		return
+	}
+	r := v.r
+	for j, ai := range v.aggs {
+		a := &r.aggs[ai]
+		p, st := &g.parts[j], r.state(m, ai)
+		if isMinMax(a.fn) {
+			if x, ok := p.extreme(a.fn); ok {
+				if undo {
+					st.remove(a.fn, x)
+				} else {
+					st.add(a.fn, x)
+				}
+			}
+		} else if undo {
+			st.unmerge(p)
+		} else {
+			st.merge(p)
+		}
+	}
+	if len(g.members) > 0 {
+		r.markDirty(m)
+	}
 }
 
 // The root: a main fact that enters links itself to the groups its join
@@ -394,13 +489,15 @@ func (v *srcVar) dropIfEmpty(key []uint64, g *group) {
 	}
 }
 
-// connect adds every member of g (and, below, everything they lead to) to
-// main m, which has just entered g's reach.
+// connect adds the partial states of g (and, below, of everything its
+// members lead to) to main m, which has just entered g's reach.
 func (v *srcVar) connect(m uint32, g *group) {
-	r := v.r
+	v.merge(m, g, false)
+	if len(v.children) == 0 {
+		return
+	}
 	for _, f := range g.members {
 		row := v.t.row(f)
-		r.addFact(m, v, row)
 		for i, c := range v.children {
 			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
 			cg := c.groupFor(v.cbuf)
@@ -413,10 +510,9 @@ func (v *srcVar) connect(m uint32, g *group) {
 
 // disconnect undoes connect: main m has just left g's reach.
 func (v *srcVar) disconnect(m uint32, g *group) {
-	r := v.r
+	v.merge(m, g, true)
 	for _, f := range g.members {
 		row := v.t.row(f)
-		r.removeFact(m, v, row)
 		for i, c := range v.children {
 			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
 			cg := c.mustGroup(v.cbuf)
@@ -431,23 +527,16 @@ func (v *srcVar) disconnect(m uint32, g *group) {
 func (v *srcVar) setPos(slot uint32, p int) { v.pos.set(slot, int32(p)) }
 
 func (v *srcVar) add(slot uint32) {
-	r := v.r
 	row := v.t.row(slot)
 	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
 	g := v.groupFor(v.kbuf)
 	v.setPos(slot, len(g.members))
 	g.members = append(g.members, slot)
-	if !g.reaches() {
+	v.memberChanged(g, nil, row)
+	if !g.reaches() || len(v.children) == 0 {
 		return
 	}
-	if g.reach.n == 1 && len(v.children) == 0 {
-		r.addFact(g.reach.one.m, v, row)
-		return
-	}
-	ms := r.e.mainsBuf(g)
-	for _, m := range ms {
-		r.addFact(m, v, row)
-	}
+	ms := v.r.e.mainsBuf(g)
 	for i, c := range v.children {
 		v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
 		cg := c.groupFor(v.cbuf)
@@ -457,21 +546,16 @@ func (v *srcVar) add(slot uint32) {
 			}
 		}
 	}
-	r.e.freeMains(ms)
+	v.r.e.freeMains(ms)
 }
 
 func (v *srcVar) remove(slot uint32) {
-	r := v.r
 	row := v.t.row(slot)
 	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
 	g := v.mustGroup(v.kbuf)
-	if g.reach.n == 1 && len(v.children) == 0 {
-		r.removeFact(g.reach.one.m, v, row)
-	} else if g.reaches() {
-		ms := r.e.mainsBuf(g)
-		for _, m := range ms {
-			r.removeFact(m, v, row)
-		}
+	v.memberChanged(g, row, nil)
+	if g.reaches() && len(v.children) > 0 {
+		ms := v.r.e.mainsBuf(g)
 		for i, c := range v.children {
 			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
 			cg := c.mustGroup(v.cbuf)
@@ -482,7 +566,7 @@ func (v *srcVar) remove(slot uint32) {
 			}
 			c.dropIfEmpty(v.cbuf, cg)
 		}
-		r.e.freeMains(ms)
+		v.r.e.freeMains(ms)
 	}
 	p := *v.pos.at(slot)
 	last := len(g.members) - 1
@@ -492,6 +576,7 @@ func (v *srcVar) remove(slot uint32) {
 	g.members = g.members[:last]
 	if last == 0 {
 		g.members = nil
+		g.parts = nil
 	}
 	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
 	v.dropIfEmpty(v.kbuf, g)
@@ -513,30 +598,8 @@ func (v *srcVar) inPlace(old, new []uint64) bool {
 }
 
 func (v *srcVar) modify(slot uint32, old, new []uint64) {
-	kinds := v.t.kinds
-	r := v.r
-	changed := false
-	for _, ai := range v.aggs {
-		a := &r.aggs[ai]
-		if math.Float64bits(a.value(&r.en, old)) != math.Float64bits(a.value(&r.en, new)) {
-			changed = true
-			break
-		}
-	}
-	if !changed {
-		return
-	}
-	v.kbuf = keyOf(v.kbuf, old, v.upKey, kinds)
-	g := v.mustGroup(v.kbuf)
-	if !g.reaches() {
-		return
-	}
-	ms := r.e.mainsBuf(g)
-	for _, m := range ms {
-		r.removeFact(m, v, old)
-		r.addFact(m, v, new)
-	}
-	r.e.freeMains(ms)
+	v.kbuf = keyOf(v.kbuf, old, v.upKey, v.t.kinds)
+	v.memberChanged(v.mustGroup(v.kbuf), old, new)
 }
 
 // mainsBuf returns the mains of g in a scratch slice; release it with

@@ -2,6 +2,7 @@ package rete_test
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -34,9 +35,11 @@ var benchSizes = []struct {
 }{{"1e3", 1e3}, {"1e4", 1e4}, {"1e5", 1e5}, {"1e6", 1e6}}
 
 // BenchmarkLoad loads the whole workload as one step into an engine that
-// already holds the rule, and runs the agenda. It reports facts/s and the
-// heap bytes per fact the loaded engine keeps (measured once, after a GC,
-// including the strings it retains).
+// already holds the rule, and runs the agenda. It reports facts/s (over
+// all iterations, and for the fastest one: on a shared machine that is
+// the least disturbed), facts per second of process CPU time (user and
+// system, GC included), and the heap bytes per fact the loaded engine
+// keeps (measured once, after a GC, including the strings it retains).
 func BenchmarkLoad(b *testing.B) {
 	for _, size := range benchSizes {
 		b.Run("facts="+size.name, func(b *testing.B) {
@@ -47,6 +50,7 @@ func BenchmarkLoad(b *testing.B) {
 			perFact := heapPerFact(b, w)
 			changes := w.Changes()
 			var cpu time.Duration
+			best := time.Duration(math.MaxInt64)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
@@ -55,12 +59,15 @@ func BenchmarkLoad(b *testing.B) {
 				runtime.GC()
 				c0 := cpuTime()
 				b.StartTimer()
+				t0 := time.Now()
 				if err := e.Step(changes...); err != nil {
 					b.Fatal(err)
 				}
+				best = min(best, time.Since(t0))
 				cpu += cpuTime() - c0
 			}
 			b.ReportMetric(float64(w.Facts())*float64(b.N)/b.Elapsed().Seconds(), "facts/s")
+			b.ReportMetric(float64(w.Facts())/best.Seconds(), "best-facts/s")
 			b.ReportMetric(float64(w.Facts())*float64(b.N)/cpu.Seconds(), "facts/cpu-s")
 			b.ReportMetric(perFact, "bytes/fact")
 		})

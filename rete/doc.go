@@ -50,19 +50,20 @@
 // whether it holds.
 //
 // The aggregates are maintained without materializing the join. The facts
-// of a source variable are grouped by their join key; a group records how
-// many facts of the parent variable connect each main fact to it, and
-// every main fact keeps one retractable state per aggregate: a count and
-// a Neumaier-compensated sum ([aggregate.FloatSum]) for COUNT, SUM and
-// AVG, an ordered multiset ([aggregate.FloatMinMax]) for MIN and MAX. A
-// fact entering or leaving a group updates the states of the main facts
-// the group reaches; a main fact entering or leaving a group's reach takes
-// or gives back the group's members and passes the change down the tree.
-// Each change costs time proportional to the facts and main facts it
-// touches, never to the size of working memory; a modification that keeps
-// a fact's join fields updates its values in place. Sums of integers are
-// exact: after any sequence of changes they equal the sum computed from
-// scratch.
+// of a source variable are grouped by their join key. A group keeps a
+// partial state per aggregate over its members and records how many facts
+// of the parent variable connect each main fact to it; every main fact
+// keeps one state per aggregate, the merge of the partial states of the
+// groups it reaches: a count and a Neumaier-compensated sum for COUNT,
+// SUM and AVG, an ordered multiset ([aggregate.FloatMinMax]) for MIN and
+// MAX, holding each reached group's extreme. A fact entering or leaving a
+// group updates the group's partial and the states of the main facts the
+// group reaches; a main fact entering or leaving a group's reach merges or
+// unmerges the group's partial and passes the change down the tree. Each
+// change costs time proportional to the groups and main facts it touches,
+// never to the size of working memory; a modification that keeps a fact's
+// join fields updates its values in place. Sums of integers are exact:
+// after any sequence of changes they equal the sum computed from scratch.
 //
 // # The agenda
 //

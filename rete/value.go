@@ -33,13 +33,15 @@ func keyCode(kind rulelang.Type, c uint64) uint64 {
 // its index reused.
 //
 // The index is an open-addressing hash table with linear probing, at most
-// half full so that probe runs stay short. A slot
-// holds the upper 32 bits of the string's hash and its index plus one (0
-// is an empty slot); the hash bits alone give a slot's home position, so
-// growing the table and deleting (by backward shift) never rehash strings.
+// half full so that probe runs stay short. A slot holds a string of up to
+// 8 bytes packed into a word, so that finding it touches nothing but the
+// slot; a longer string is represented by its 64-bit hash and compared
+// with the stored string only when the hashes agree. A slot's home
+// position derives from its word, so growing the table and deleting (by
+// backward shift) never rehash strings.
 type strTable struct {
 	seed  maphash.Seed
-	slots []uint64
+	slots []strSlot
 	used  int
 	strs  pages[string]
 	refs  pages[uint32]
@@ -47,32 +49,54 @@ type strTable struct {
 	free  []uint32
 }
 
-func newStrTable() strTable {
-	return strTable{seed: maphash.MakeSeed(), slots: make([]uint64, 64)}
+// strSlot is a slot of the index; meta is 0 for an empty slot.
+type strSlot struct {
+	word uint64 // the bytes of a short string, or the hash of a long one
+	meta uint64 // id+1 in the low 32 bits; length+1 of a short string, or 0, above
 }
 
-func (t *strTable) hash(s string) uint64 {
-	return maphash.String(t.seed, s) >> 32
+const maxShort = 8
+
+func newStrTable() strTable {
+	return strTable{seed: maphash.MakeSeed(), slots: make([]strSlot, 64)}
+}
+
+// key returns the word and the length tag of s.
+func (t *strTable) key(s string) (word, tag uint64) {
+	if len(s) > maxShort {
+		return maphash.String(t.seed, s), 0
+	}
+	var b [8]byte
+	copy(b[:], s)
+	return binary.LittleEndian.Uint64(b[:]), uint64(len(s)) + 1
+}
+
+// home returns the first slot to probe for a word.
+func (t *strTable) home(word uint64) uint64 {
+	return (word * 0x9e3779b97f4a7c15) >> 32 & uint64(len(t.slots)-1)
 }
 
 // find returns the index of s, or the slot where it would go.
-func (t *strTable) find(s string, h uint64) (id uint32, slot int, ok bool) {
+func (t *strTable) find(s string, word, tag uint64) (id uint32, slot int, ok bool) {
 	mask := uint64(len(t.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		v := t.slots[i]
-		if v == 0 {
+	for i := t.home(word); ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.meta == 0 {
 			return 0, int(i), false
 		}
-		if v>>32 == h && *t.strs.at(uint32(v) - 1) == s {
-			return uint32(v) - 1, int(i), true
+		if sl.word == word && sl.meta>>32 == tag {
+			id := uint32(sl.meta) - 1
+			if tag != 0 || *t.strs.at(id) == s {
+				return id, int(i), true
+			}
 		}
 	}
 }
 
 // intern returns the index of s, taking one reference.
 func (t *strTable) intern(s string) uint32 {
-	h := t.hash(s)
-	id, slot, ok := t.find(s, h)
+	word, tag := t.key(s)
+	id, slot, ok := t.find(s, word, tag)
 	if ok {
 		*t.refs.at(id)++
 		return id
@@ -88,7 +112,7 @@ func (t *strTable) intern(s string) uint32 {
 	}
 	*t.strs.at(id) = s
 	*t.refs.at(id) = 1
-	t.slots[slot] = h<<32 | uint64(id+1)
+	t.slots[slot] = strSlot{word: word, meta: tag<<32 | uint64(id+1)}
 	t.used++
 	if t.used*2 > len(t.slots) {
 		t.grow()
@@ -98,28 +122,26 @@ func (t *strTable) intern(s string) uint32 {
 
 func (t *strTable) grow() {
 	old := t.slots
-	t.slots = make([]uint64, 2*len(old))
+	t.slots = make([]strSlot, 2*len(old))
 	mask := uint64(len(t.slots) - 1)
-	for _, v := range old {
-		if v == 0 {
+	for _, sl := range old {
+		if sl.meta == 0 {
 			continue
 		}
-		i := v >> 32 & mask
-		for t.slots[i] != 0 {
+		i := t.home(sl.word)
+		for t.slots[i].meta != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = v
+		t.slots[i] = sl
 	}
 }
 
 // lookup returns the index of s without taking a reference.
 func (t *strTable) lookup(s string) (uint32, bool) {
-	id, _, ok := t.find(s, t.hash(s))
+	word, tag := t.key(s)
+	id, _, ok := t.find(s, word, tag)
 	return id, ok
 }
-
-// str returns the string with index id.
-func (t *strTable) str(id uint32) string { return *t.strs.at(id) }
 
 // release drops one reference to id.
 func (t *strTable) release(id uint32) {
@@ -132,7 +154,8 @@ func (t *strTable) release(id uint32) {
 		return
 	}
 	s := t.str(id)
-	_, slot, ok := t.find(s, t.hash(s))
+	word, tag := t.key(s)
+	_, slot, ok := t.find(s, word, tag)
 	if !ok {
 		panic("BUG: interned string missing from its index")
 	}
@@ -140,18 +163,21 @@ func (t *strTable) release(id uint32) {
 	// the hole when their home position allows it.
 	mask := len(t.slots) - 1
 	hole := slot
-	for i := (hole + 1) & mask; t.slots[i] != 0; i = (i + 1) & mask {
-		home := int(t.slots[i]>>32) & mask
+	for i := (hole + 1) & mask; t.slots[i].meta != 0; i = (i + 1) & mask {
+		home := int(t.home(t.slots[i].word))
 		if (i-home)&mask >= (i-hole)&mask {
 			t.slots[hole] = t.slots[i]
 			hole = i
 		}
 	}
-	t.slots[hole] = 0
+	t.slots[hole] = strSlot{}
 	t.used--
 	*t.strs.at(id) = ""
 	t.free = append(t.free, id)
 }
+
+// str returns the string with index id.
+func (t *strTable) str(id uint32) string { return *t.strs.at(id) }
 
 // decode returns the value of code c of a field of type kind.
 func (e *Engine) decode(kind rulelang.Type, c uint64) rulelang.Value {
