@@ -12,7 +12,8 @@ import (
 // Where both runs have a point at the same time, the newer run's value
 // wins, so the result is again strictly increasing: this is how late and
 // repeated writes replace stored points. dstTimes and dstValues must not
-// overlap the inputs.
+// overlap the inputs. MergeRuns panics when a run's times and values differ
+// in length.
 //
 // Stretches of one run that fall between two points of the other are found
 // by galloping search and copied in bulk, so merging a few late points into
