@@ -50,7 +50,9 @@
 //
 // On TSBS-like data (one day at 10 s = 8640 points; random walks in
 // [0, 100] with N(0, 1) steps, rounded for integers), with
-// go test -run XXX -bench . ./storage/chunk on a 2-core VM:
+// go test -run XXX -bench . ./storage/chunk on an otherwise idle 2-core VM
+// (sizes are exact; speeds vary, and run 2–4 times slower when other
+// processes load the machine):
 //
 //   - Integers: the steps have an entropy of 2.13 bits. Bit-packed
 //     differences take 3 bits each (0.393 bytes a value for the payload);
