@@ -511,6 +511,9 @@ func (v *srcVar) connect(m uint32, g *group) {
 // disconnect undoes connect: main m has just left g's reach.
 func (v *srcVar) disconnect(m uint32, g *group) {
 	v.merge(m, g, true)
+	if len(v.children) == 0 {
+		return
+	}
 	for _, f := range g.members {
 		row := v.t.row(f)
 		for i, c := range v.children {
