@@ -94,6 +94,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		L0StopWritesThreshold:       24,
 		FormatMajorVersion:          pebble.FormatNewest,
 		Logger:                      pebbleLogger{o.Logger},
+		FS:                          o.fs,
 	}
 	pdb, err := pebble.Open(dir, po)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Durability says when a write is acknowledged.
@@ -98,6 +100,9 @@ type Options struct {
 	// Clock returns the current time; it decides which partitions are
 	// closed. The default is time.Now.
 	Clock func() time.Time
+
+	// fs replaces the operating system's file system in tests.
+	fs vfs.FS
 }
 
 // DefaultOptions returns the defaults every zero field of Options means.
