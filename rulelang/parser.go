@@ -571,13 +571,8 @@ func (p *parser) parseNumber() *BasicLit {
 	lit.ValueEnd = Pos(p.sc.end + 1)
 	lit.Value.Type = TypeNumber
 	b := p.sc.lit
-	if len(b) <= 15 && allDigits(b) {
-		// Fast path: exact in a float64.
-		var n int64
-		for _, c := range b {
-			n = n*10 + int64(c-'0')
-		}
-		lit.Value.Num = float64(n)
+	if f, ok := parseSimpleNumber(b); ok {
+		lit.Value.Num = f
 	} else {
 		f, err := strconv.ParseFloat(string(b), 64)
 		if err != nil {
@@ -589,11 +584,36 @@ func (p *parser) parseNumber() *BasicLit {
 	return lit
 }
 
-func allDigits(b []byte) bool {
-	for _, c := range b {
-		if !isDigit(c) {
-			return false
+// exactPow10 holds the powers of ten that are exact in a float64.
+var exactPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseSimpleNumber converts digits with an optional fraction and at most
+// 15 digits in all, the common case. Both the digits as an integer and the
+// power of ten are exact in a float64, so one division rounds correctly
+// and the result equals strconv.ParseFloat's. It reports false for any
+// other form.
+func parseSimpleNumber(b []byte) (float64, bool) {
+	if len(b) == 0 || len(b) > 16 {
+		return 0, false
+	}
+	var n int64
+	digits, frac := 0, -1
+	for i, c := range b {
+		switch {
+		case isDigit(c):
+			n = n*10 + int64(c-'0')
+			digits++
+		case c == '.' && frac < 0 && i > 0 && i < len(b)-1:
+			frac = len(b) - 1 - i
+		default:
+			return 0, false
 		}
 	}
-	return true
+	if digits > 15 {
+		return 0, false
+	}
+	if frac <= 0 {
+		return float64(n), true
+	}
+	return float64(n) / exactPow10[frac], true
 }

@@ -2,6 +2,7 @@ package rulelang
 
 import (
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -39,4 +40,36 @@ func TestValueString(t *testing.T) {
 	f(BoolValue(true), "true")
 	f(BoolValue(false), "false")
 	f(Value{}, "<invalid>")
+}
+
+// TestParseSimpleNumber checks the fast path against strconv.ParseFloat.
+func TestParseSimpleNumber(t *testing.T) {
+	for _, s := range []string{"0", "7", "52000", "123456789012345", "0.1", "0.3", "30123.5", "1.00000000000001",
+		"99999999.9999999", "0.00000000000001", "12345.6789", "3.14159265358979"} {
+		got, ok := parseSimpleNumber([]byte(s))
+		want, err := strconv.ParseFloat(s, 64)
+		if !ok || err != nil || got != want {
+			t.Errorf("%s: got %v (%v), want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "1e5", "1234567890123456", "1.234567890123456", "0.000000000000001", ".5", "5.", "1.2.3", "-1", "0x10"} {
+		if _, ok := parseSimpleNumber([]byte(s)); ok {
+			t.Errorf("%q: fast path accepted it", s)
+		}
+	}
+}
+
+func FuzzParseSimpleNumber(f *testing.F) {
+	f.Add(uint64(3012345), uint8(1))
+	f.Fuzz(func(t *testing.T, n uint64, frac uint8) {
+		s := strconv.FormatUint(n%1e15, 10)
+		if k := int(frac % 16); k > 0 && k < len(s) {
+			s = s[:len(s)-k] + "." + s[len(s)-k:]
+		}
+		got, ok := parseSimpleNumber([]byte(s))
+		want, err := strconv.ParseFloat(s, 64)
+		if !ok || err != nil || got != want {
+			t.Fatalf("%s: got %v (%v), want %v", s, got, ok, want)
+		}
+	})
 }
