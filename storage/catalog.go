@@ -401,9 +401,7 @@ func (db *DB) DropDatabase(name string) error {
 
 // deleteRPRanges adds range deletions of all index and data keys of an RP.
 func deleteRPRanges(b *pebble.Batch, rp uint32) {
-	for _, space := range []byte{spaceIndex, spaceData} {
-		start := []byte{space, 0, 0, 0, 0}
-		putBE32(start[1:], rp)
+	for _, start := range [][]byte{appendRPIndexPrefix(nil, rp), appendRPDataPrefix(nil, rp)} {
 		_ = b.DeleteRange(start, prefixEnd(start), nil)
 	}
 }

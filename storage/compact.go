@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"time"
@@ -313,7 +314,7 @@ func (c *compactor) writeChunks(sf []byte, cols *chunk.Columns) error {
 			return fmt.Errorf("BUG: cannot encode chunk: %w", err)
 		}
 		c.key = append(append(c.key[:0], sf...), kindChunk)
-		c.key = be64append(c.key, flip(cols.Times[j-1]))
+		c.key = binary.BigEndian.AppendUint64(c.key, flip(cols.Times[j-1]))
 		_ = c.pb.Set(c.key, c.val, nil)
 	}
 	return nil

@@ -388,5 +388,3 @@ func (db *DB) Stats() Stats {
 }
 
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func putBE32(b []byte, v uint32) { binary.BigEndian.PutUint32(b, v) }

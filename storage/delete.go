@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"slices"
@@ -209,7 +210,7 @@ func (rw *rewriter) rewrite(prefix []byte) error {
 		if kind == kindChunk {
 			enc = rw.enc
 			last := rw.kept.Times[rw.kept.Len()-1]
-			rw.key = be64append(rw.key[:sfPrefixLen+1], flip(last))
+			rw.key = binary.BigEndian.AppendUint64(rw.key[:sfPrefixLen+1], flip(last))
 			if !bytes.Equal(rw.key, k) {
 				_ = rw.pb.Delete(k, nil)
 			}

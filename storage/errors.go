@@ -11,9 +11,6 @@ import (
 var (
 	// ErrDatabaseNotFound is returned when a named database does not exist.
 	ErrDatabaseNotFound = errors.New("database not found")
-	// ErrDatabaseExists is returned by CreateDatabase when the database
-	// exists and the call asked for a fresh one.
-	ErrDatabaseExists = errors.New("database already exists")
 	// ErrRetentionPolicyNotFound is returned when a named retention policy
 	// does not exist, or a database has no default policy and none was named.
 	ErrRetentionPolicyNotFound = errors.New("retention policy not found")

@@ -19,11 +19,10 @@ const (
 
 // Sub-spaces of spaceIndex, after the 4-byte RP id.
 const (
-	indexCounters   byte = 0x00
-	indexSeries     byte = 0x01
-	indexField      byte = 0x02
-	indexPartition  byte = 0x03
-	indexSeriesLast byte = 0x04 // exclusive upper bound of the index sub-spaces
+	indexCounters  byte = 0x00
+	indexSeries    byte = 0x01
+	indexField     byte = 0x02
+	indexPartition byte = 0x03
 )
 
 // Kinds of data keys, after series and field id. Chunks sort before blocks.
@@ -120,11 +119,15 @@ func parseDataKey(b []byte) (dataKey, error) {
 	return k, nil
 }
 
+// appendRPIndexPrefix appends the prefix shared by all index keys of an RP.
+func appendRPIndexPrefix(dst []byte, rp uint32) []byte {
+	dst = append(dst, spaceIndex)
+	return binary.BigEndian.AppendUint32(dst, rp)
+}
+
 // appendIndexPrefix appends the prefix of one index sub-space of an RP.
 func appendIndexPrefix(dst []byte, rp uint32, sub byte) []byte {
-	dst = append(dst, spaceIndex)
-	dst = binary.BigEndian.AppendUint32(dst, rp)
-	return append(dst, sub)
+	return append(appendRPIndexPrefix(dst, rp), sub)
 }
 
 // appendSeriesIndexKey appends the index key of a series id; its value is
@@ -215,9 +218,3 @@ func prefixEnd(p []byte) []byte {
 	}
 	return nil
 }
-
-func appendUvarint(dst []byte, v uint64) []byte { return binary.AppendUvarint(dst, v) }
-
-func be64append(dst []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(dst, v) }
-
-func be32append(dst []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(dst, v) }

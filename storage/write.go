@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -437,7 +438,7 @@ func (b *Batch) stage(seq uint64) ([]*stagedRP, error) {
 						st.nextField++
 						newFields[mf] = fi
 						st.fields = append(st.fields, stagedField{g.measurement, fi})
-						val = appendFieldValue(val[:0], fi)
+						val = appendFieldInfo(val[:0], fi)
 						_ = b.pb.Set(appendFieldIndexKey(key[:0], rp.id, g.measurement, fg.name), val, nil)
 					}
 				}
@@ -450,7 +451,7 @@ func (b *Batch) stage(seq uint64) ([]*stagedRP, error) {
 			}
 		}
 		if len(st.series) > 0 || len(st.fields) > 0 {
-			v := binaryAppendCounters(nil, st.nextSeries, st.nextField)
+			v := appendCounters(nil, st.nextSeries, st.nextField)
 			_ = b.pb.Set(appendIndexPrefix(key[:0], rp.id, indexCounters), v, nil)
 		}
 		for _, p := range st.newParts {
@@ -535,14 +536,16 @@ func (db *DB) applyStaged(staged []*stagedRP) {
 	}
 }
 
-func appendFieldValue(dst []byte, fi FieldInfo) []byte {
-	dst = appendUvarint(dst, uint64(fi.ID))
+// appendFieldInfo appends the value of a field index key.
+func appendFieldInfo(dst []byte, fi FieldInfo) []byte {
+	dst = binary.AppendUvarint(dst, uint64(fi.ID))
 	return append(dst, byte(fi.Type))
 }
 
-func binaryAppendCounters(dst []byte, nextSeries uint64, nextField uint32) []byte {
-	dst = be64append(dst, nextSeries)
-	return be32append(dst, nextField)
+// appendCounters appends the value of an RP's counters key.
+func appendCounters(dst []byte, nextSeries uint64, nextField uint32) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, nextSeries)
+	return binary.BigEndian.AppendUint32(dst, nextField)
 }
 
 // sliceColumns returns a view of points [i, j) of c sharing its arrays.
