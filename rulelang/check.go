@@ -8,8 +8,21 @@ import "fmt"
 // nil whenever the error is not.
 //
 // Types are visible in the whole file, whatever the order of declarations.
-func Check(f *File) (*Program, error) {
+func Check(f *File) (*Program, error) { return check(nil, f) }
+
+// Extend checks f as a continuation of p, for programs that arrive in parts
+// (rules added to a running engine, facts posted later): the types and rules
+// of p are visible in f, and declaring one of them again is an error. The
+// returned Program lists the types and rules of p followed by those of f,
+// with indices continuing p's, and the statements of f only. p is not
+// modified. Diagnostics are as for [Check].
+func (p *Program) Extend(f *File) (*Program, error) { return check(p, f) }
+
+func check(prev *Program, f *File) (*Program, error) {
 	ntypes, nrules := 0, 0
+	if prev != nil {
+		ntypes, nrules = len(prev.Types), len(prev.Rules)
+	}
 	for _, s := range f.Stmts {
 		switch s.(type) {
 		case *TypeDecl:
@@ -26,11 +39,21 @@ func Check(f *File) (*Program, error) {
 	}
 	c.diags.lines = &f.lines
 	c.prog.Stmts = make([]Statement, 0, len(f.Stmts))
+	if prev != nil {
+		for _, t := range prev.Types {
+			c.types[t.Name] = t
+		}
+		for _, r := range prev.Rules {
+			c.rules[r.Name] = r
+		}
+		c.prog.Types = append(c.prog.Types, prev.Types...)
+		c.prog.Rules = append(c.prog.Rules, prev.Rules...)
+	}
 	c.declareTypes()
 	for _, s := range f.Stmts {
 		switch s := s.(type) {
 		case *TypeDecl:
-			if t := c.types[s.Name.Name]; t != nil && t.At == s.Name.Pos() {
+			if t := c.types[s.Name.Name]; t != nil && t.file == f && t.At == s.Name.Pos() {
 				c.prog.Stmts = append(c.prog.Stmts, t)
 			}
 		case *FactStmt:
@@ -123,11 +146,14 @@ func (c *checker) errorf(p Pos, format string, args ...any) {
 	c.diags.errorf(p, format, args...)
 }
 
-// lineCol formats p as line:col for messages pointing at an earlier
-// declaration in the same file.
-func (c *checker) lineCol(p Pos) string {
-	pos := c.file.Position(p)
-	return fmt.Sprintf("%d:%d", pos.Line, pos.Column)
+// declaredAt formats the position of an earlier declaration: line:col in
+// the file being checked, else file:line:col.
+func (c *checker) declaredAt(f *File, p Pos) string {
+	pos := f.Position(p)
+	if f == c.file {
+		return fmt.Sprintf("%d:%d", pos.Line, pos.Column)
+	}
+	return pos.String()
 }
 
 // declareTypes declares every type of the file, in order.
@@ -138,10 +164,10 @@ func (c *checker) declareTypes() {
 			continue
 		}
 		if prev := c.types[d.Name.Name]; prev != nil {
-			c.errorf(d.Name.Pos(), msgDuplicateType, d.Name.Name, c.lineCol(prev.At))
+			c.errorf(d.Name.Pos(), msgDuplicateType, d.Name.Name, c.declaredAt(prev.file, prev.At))
 			continue
 		}
-		t := &TypeInfo{Name: d.Name.Name, At: d.Name.Pos(), Index: len(c.prog.Types), Key: -1}
+		t := &TypeInfo{Name: d.Name.Name, At: d.Name.Pos(), Index: len(c.prog.Types), Key: -1, file: c.file}
 		if len(d.Fields) > manyNames {
 			t.index = make(map[string]int, len(d.Fields))
 		}
@@ -280,9 +306,9 @@ func (c *checker) retract(s *RetractStmt) *Retract {
 // rule checks a rule declaration.
 func (c *checker) rule(d *RuleDecl) *Rule {
 	r := c.ruleSlab.new()
-	r.Name, r.At = d.Name.Name, d.Name.Pos()
+	r.Name, r.At, r.file = d.Name.Name, d.Name.Pos(), c.file
 	if prev := c.rules[r.Name]; prev != nil {
-		c.errorf(d.Name.Pos(), msgDuplicateRule, r.Name, c.lineCol(prev.At))
+		c.errorf(d.Name.Pos(), msgDuplicateRule, r.Name, c.declaredAt(prev.file, prev.At))
 	} else {
 		c.rules[r.Name] = r
 	}

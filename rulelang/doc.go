@@ -34,7 +34,9 @@
 // # Entry points
 //
 // [ParseFile] turns source into a [*File] (the syntax tree); [Check] turns a
-// File into a [*Program]; [Compile] does both. [Format] writes a File back
+// File into a [*Program]; [Compile] does both; [Program.Extend] checks a
+// further file against the types and rules of a program, for programs that
+// arrive in parts. [Format] writes a File back
 // as canonical source: parsing the output yields the same tree up to
 // positions. All three functions are safe for concurrent use on different
 // inputs; a File or Program must not be modified while it is being read.

@@ -7,10 +7,10 @@ import (
 // Program is a checked file, ready for the engine. Every name is resolved
 // to an index and every expression is typed.
 type Program struct {
-	File  *File
+	File  *File       // the checked file
 	Types []*TypeInfo // in declaration order; TypeInfo.Index is the position here
 	Rules []*Rule     // in declaration order; Rule.Index is the position here
-	// Stmts lists every statement in file order: *TypeInfo, *Fact,
+	// Stmts lists every statement of File in file order: *TypeInfo, *Fact,
 	// *Retract and *Rule. The engine runs them in this order; consecutive
 	// *Fact and *Retract statements form one step.
 	Stmts []Statement
@@ -45,6 +45,7 @@ type TypeInfo struct {
 	Key int
 
 	index map[string]int // field indices, for types with many fields
+	file  *File          // the file that declares the type
 }
 
 // manyNames is the size above which name lookups switch from a linear
@@ -160,6 +161,8 @@ type Rule struct {
 	Cond Term
 
 	Actions []*Action
+
+	file *File // the file that declares the rule
 }
 
 // Main returns the main variable of an aggregation rule (Vars[0]).

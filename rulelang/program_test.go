@@ -186,3 +186,43 @@ func TestHugeDeclarationsStayLinear(t *testing.T) {
 		t.Fatalf("last join %+v", last)
 	}
 }
+
+func TestExtend(t *testing.T) {
+	base, err := Compile("types.rules", []byte("type D : <id: string, budget: number>\ntype E : <id: string, deptId: string, salary: number>\nrule first : {d: D} ==> print(d.id)\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := mustParse(t, "more.rules", []byte(`type P : <id: string, employeeId: string, score: number>
+D(id: "d1", budget: 10)
+rule second : {d: D, s: AVG(p.score)} / {e: E} / {p: P} / e.deptId == d.id AND p.employeeId == e.id ==> print(s)
+retract E(id: "e1")
+`))
+	more, err := base.Extend(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(more.Types) != 3 || more.Types[2].Name != "P" || more.Types[2].Index != 2 || more.Types[0] != base.Types[0] {
+		t.Fatalf("types %v", more.Types)
+	}
+	if len(more.Rules) != 2 || more.Rules[1].Name != "second" || more.Rules[1].Index != 1 {
+		t.Fatalf("rules %v", more.Rules)
+	}
+	if len(more.Stmts) != 4 || more.Stmts[0] != more.Types[2] || more.Stmts[2] != more.Rules[1] {
+		t.Fatalf("statements %v", more.Stmts)
+	}
+	if fact := more.Stmts[1].(*Fact); fact.Type != base.Types[0] {
+		t.Fatalf("fact type %v", fact.Type)
+	}
+	if len(base.Types) != 2 || len(base.Rules) != 1 || len(base.Stmts) != 3 {
+		t.Fatal("Extend modified the base program")
+	}
+
+	bad := mustParse(t, "bad.rules", []byte("type E : <id: string>\nrule first : {e: E} ==> print(e.id)\nX(id: \"x\")\n"))
+	_, err = base.Extend(bad)
+	want := "bad.rules:1:6: duplicate type E (first declared at types.rules:2:6)\n" +
+		"bad.rules:2:6: duplicate rule first (first declared at types.rules:3:6)\n" +
+		"bad.rules:3:1: unknown type X"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got\n%v\nwant\n%s", err, want)
+	}
+}
