@@ -10,6 +10,7 @@ const (
 	msgIllegalChar          = "illegal character %q"
 	msgInvalidUTF8          = "invalid UTF-8 encoding"
 	msgSingleEquals         = "unexpected '=': use '==' to compare"
+	msgFatArrow             = "unexpected '=>': the actions follow '==>'"
 	msgBang                 = "unexpected '!': use NOT to negate, or '!=' to compare"
 	msgUseKeyword           = "unexpected '%s': use %s"
 	msgSingleQuote          = "unexpected \"'\": strings are written in double quotes"

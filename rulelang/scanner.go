@@ -157,8 +157,14 @@ again:
 					s.off++
 					s.tok = tokArrow
 				}
+			} else if s.peek('>') {
+				// Report a common slip, and go on as if it were right.
+				s.off++
+				s.errorf(start, msgFatArrow)
+				s.tok = tokArrow
 			} else {
 				s.errorf(start, msgSingleEquals)
+				s.tok = tokEql
 			}
 		case '!':
 			if s.peek('=') {
@@ -166,6 +172,7 @@ again:
 				s.tok = tokNeq
 			} else {
 				s.errorf(start, msgBang)
+				s.tok = tokNot
 			}
 		case '<':
 			s.tok = tokLss
@@ -183,6 +190,7 @@ again:
 			if s.peek('&') {
 				s.off++
 				s.errorf(start, msgUseKeyword, "&&", "AND")
+				s.tok = tokAnd
 			} else {
 				s.errorf(start, msgIllegalChar, rune(c))
 			}
@@ -190,6 +198,7 @@ again:
 			if s.peek('|') {
 				s.off++
 				s.errorf(start, msgUseKeyword, "||", "OR")
+				s.tok = tokOr
 			} else {
 				s.errorf(start, msgIllegalChar, rune(c))
 			}
