@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 
@@ -35,9 +36,13 @@ type Batch struct {
 // field.
 type pendingWrite struct {
 	database, rp string
-	byKey        map[string]*seriesGroup
-	groups       []*seriesGroup
-	types        map[mfKey]model.FieldType // first type of each field in the batch
+	// byHash finds a point's group by a hash of its measurement and tags
+	// (collisions are resolved by comparing them), so that the escaped
+	// series key is built once per series and batch, not once per point.
+	byHash map[uint64][]*seriesGroup
+	seed   maphash.Seed
+	groups []*seriesGroup
+	types  map[mfKey]model.FieldType // first type of each field in the batch
 }
 
 type mfKey struct{ measurement, field string }
@@ -108,7 +113,8 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 		}
 	}
 	if w == nil {
-		w = &pendingWrite{database: database, rp: rp, byKey: map[string]*seriesGroup{}, types: map[mfKey]model.FieldType{}}
+		w = &pendingWrite{database: database, rp: rp, byHash: map[uint64][]*seriesGroup{},
+			seed: maphash.MakeSeed(), types: map[mfKey]model.FieldType{}}
 		b.writes = append(b.writes, w)
 	}
 	// Pass 1 validates and finds each point's series group, counting
@@ -117,27 +123,34 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 		b.groupOf = make([]*seriesGroup, len(points))
 	}
 	groupOf := b.groupOf[:len(points)]
-	key := b.key
+	var h maphash.Hash
+	h.SetSeed(w.seed)
 	for i := range points {
 		p := &points[i]
 		if err := b.db.checkPoint(p); err != nil {
 			return b.fail(fmt.Errorf("%w: point %d (%s): %s", ErrInvalidPoint, i, clipName(p.Measurement), err))
 		}
-		key = model.AppendSeriesKey(key[:0], p.Measurement, p.Tags)
-		if len(key) > b.db.opts.MaxSeriesKeyLen {
-			return b.fail(fmt.Errorf("%w: point %d: series key of %d bytes is longer than the limit of %d",
-				ErrInvalidPoint, i, len(key), b.db.opts.MaxSeriesKeyLen))
+		sum := hashSeries(&h, p)
+		var g *seriesGroup
+		for _, c := range w.byHash[sum] {
+			if c.measurement == p.Measurement && slices.Equal(c.tags, p.Tags) {
+				g = c
+				break
+			}
 		}
-		g := w.byKey[string(key)]
 		if g == nil {
-			g = &seriesGroup{key: string(key), measurement: p.Measurement, tags: p.Tags}
-			w.byKey[g.key] = g
+			b.key = model.AppendSeriesKey(b.key[:0], p.Measurement, p.Tags)
+			if len(b.key) > b.db.opts.MaxSeriesKeyLen {
+				return b.fail(fmt.Errorf("%w: point %d: series key of %d bytes is longer than the limit of %d",
+					ErrInvalidPoint, i, len(b.key), b.db.opts.MaxSeriesKeyLen))
+			}
+			g = &seriesGroup{key: string(b.key), measurement: p.Measurement, tags: p.Tags}
+			w.byHash[sum] = append(w.byHash[sum], g)
 			w.groups = append(w.groups, g)
 		}
 		g.pending++
 		groupOf[i] = g
 	}
-	b.key = key
 	for i := range points {
 		p := &points[i]
 		g := groupOf[i]
@@ -166,6 +179,20 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 	}
 	b.sets = append(b.sets, WriteSet{Database: database, RetentionPolicy: rp, Points: points})
 	return nil
+}
+
+// hashSeries hashes a point's measurement and tags. Points of one series
+// (equal measurement and sorted tags) hash equal.
+func hashSeries(h *maphash.Hash, p *model.Point) uint64 {
+	h.Reset()
+	h.WriteString(p.Measurement)
+	for _, t := range p.Tags {
+		h.WriteByte(0)
+		h.WriteString(t.Key)
+		h.WriteByte(0)
+		h.WriteString(t.Value)
+	}
+	return h.Sum64()
 }
 
 func (b *Batch) fail(err error) error {
