@@ -96,6 +96,10 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 	if len(live) == 0 {
 		return nil, nil
 	}
+	firsts, err := p.boundByLimit(x, q, cond)
+	if err != nil {
+		return nil, err
+	}
 	res, err := x.e.engine.Aggregate(x.ctx, x.snap, q)
 	if err != nil {
 		return nil, err
@@ -106,13 +110,23 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 	}
 	var rows []*Row
 	pts := make([][]point, len(p.calls))
-	for _, g := range groups {
+	for gi, g := range groups {
 		for i := range pts {
 			pts[i] = nil
 		}
 		for j, ci := range live {
 			c := p.calls[ci]
-			pts[ci] = p.callPoints(c, fields[c.field], g.Calls[j])
+			first := query.MinTime // unknown: the buckets tell
+			if firsts != nil {
+				gf := gi
+				if !p.ascending {
+					gf = len(groups) - 1 - gi // groups were reversed
+				}
+				if first = firsts[gf][j]; first == query.MaxTime {
+					continue // no data in the whole range
+				}
+			}
+			pts[ci] = p.callPoints(c, fields[c.field], g.Calls[j], first)
 		}
 		vals := p.join(pts)
 		if len(vals) == 0 {
@@ -125,6 +139,61 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 	return rows, nil
 }
 
+// boundByLimit narrows the range of q to the buckets LIMIT and OFFSET can
+// reach when filling makes every bucket a row: the first offset+limit
+// buckets from the start of the range, or newest first from its end, and
+// without a lower bound from each group's first point. Whether a group
+// has data at all, and where its first point is, still depends on the
+// whole range: a cheap first read of each series finds that out, and
+// firsts returns it per group (in q's order) and call (MaxTime: no data).
+// Linear fill interpolates towards points beyond the reachable buckets and
+// field conditions hide where the first point is: with them, and without a
+// LIMIT, the range stays as it is and firsts is nil.
+func (p *selectPlan) boundByLimit(x *execution, q *query.AggregateQuery, cond query.Expr) (firsts [][]int64, err error) {
+	if p.interval.IsZero() || p.limit <= 0 || p.fill == influxql.NoFill || p.fill == influxql.LinearFill ||
+		q.Range.Empty() || cond != nil && query.HasFieldRefs(cond) {
+		return nil, nil
+	}
+	iv := p.interval
+	n := int64(p.offset + p.limit)
+	if n > query.MaxTime/iv.Duration/4 {
+		return nil, nil
+	}
+	span := n * iv.Duration
+	firsts, err = x.e.engine.FirstTimes(x.ctx, x.snap, q)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !p.ascending:
+		if hi := iv.Start(q.Range.Max); hi > query.MinTime+span {
+			q.Range.Min = max(q.Range.Min, hi-span+iv.Duration)
+		}
+	case q.Range.HasMin():
+		if lo := iv.Start(q.Range.Min); lo < query.MaxTime-span {
+			q.Range.Max = min(q.Range.Max, lo+span-1)
+		}
+	default:
+		// Each group's rows start at its first point's bucket.
+		lo, last := query.MaxTime, query.MinTime
+		for _, g := range firsts {
+			for _, t := range g {
+				if t != query.MaxTime {
+					lo, last = min(lo, t), max(last, iv.Start(t))
+				}
+			}
+		}
+		if lo == query.MaxTime {
+			return firsts, nil // no data
+		}
+		q.Range.Min = max(q.Range.Min, iv.Start(lo))
+		if last < query.MaxTime-span {
+			q.Range.Max = min(q.Range.Max, last+span-1)
+		}
+	}
+	return firsts, nil
+}
+
 // point is one value of one call: its row time and value (nil for null).
 type point struct {
 	time int64
@@ -133,8 +202,10 @@ type point struct {
 
 // callPoints turns the buckets of a call in one group into its points:
 // times set as InfluxDB sets them, empty buckets filled, then OFFSET and
-// LIMIT applied.
-func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query.Bucket) []point {
+// LIMIT applied. first, when not MinTime, is the time of the group's first
+// value of the call's field in the whole range, known although the range
+// was narrowed (see boundByLimit).
+func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query.Bucket, first int64) []point {
 	var pts []point
 	for _, b := range buckets {
 		t := b.Start
@@ -173,12 +244,12 @@ func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query
 	if !p.ascending {
 		slices.Reverse(pts)
 	}
-	if !p.interval.IsZero() && len(pts) > 0 {
+	if !p.interval.IsZero() && (len(pts) > 0 || first != query.MinTime) {
 		out := c.fn.ResultType(in)
 		if c.countDistinct {
 			out = model.TypeInteger
 		}
-		pts = p.fillPoints(c, out, pts)
+		pts = p.fillPoints(c, out, pts, first)
 	}
 	return limitPoints(pts, p.offset, p.limit)
 }
@@ -201,7 +272,7 @@ func limitPoints(pts []point, offset, limit int) []point {
 // bucket of the range's start (or, without a lower bound, of the first
 // point) to the bucket of its end (descending: from the end's bucket to the
 // start's, or to the last point without a lower bound).
-func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point) []point {
+func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point, first int64) []point {
 	fill, fillValue := p.fill, p.fillValue
 	if fill == influxql.NullFill && c.fn == aggregate.Count && !c.countDistinct {
 		fill, fillValue = influxql.NumberFill, int64(0)
@@ -214,6 +285,9 @@ func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point) [
 	lo, hi := iv.Start(p.tr.Min), iv.Start(p.tr.Max)
 	if p.tr.Min == query.MinTime {
 		lo = query.MinTime
+		if first != query.MinTime {
+			lo = iv.Start(first) // the first point's bucket, maybe outside the narrowed range
+		}
 	}
 	start, end := lo, hi
 	if !p.ascending {
@@ -227,6 +301,9 @@ func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point) [
 	var prev *point // the last point read, not filled
 	i := 0
 	for {
+		if p.limit > 0 && len(filled) >= p.offset+p.limit {
+			return filled // LIMIT cuts the rest
+		}
 		if i == len(pts) {
 			if p.ascending && w <= end || !p.ascending && w >= end && end != query.MinTime {
 				filled = append(filled, p.fillAt(w, fill, fillValue, out, prev, nil))
@@ -462,15 +539,19 @@ type rawMerge struct {
 	names []string
 	slot  []int // per column: field slot, or -1 for a tag
 	aux   []int // columns in tie-break order
-	heap  []rawCursor
+	heap  []*rawCursor
 }
 
+// rawCursor walks the points of one series. tags holds the value of each
+// tag column, boxed once for all rows (nil for field columns and missing
+// tags).
 type rawCursor struct {
-	s *query.RawSeries
-	i int
+	s    *query.RawSeries
+	i    int
+	tags []any
 }
 
-func (m *rawMerge) value(c rawCursor, col int) any {
+func (m *rawMerge) value(c *rawCursor, col int) any {
 	if k := m.slot[col]; k >= 0 {
 		v := c.s.Values[c.i*len(m.names)+k]
 		if !v.IsValid() {
@@ -478,12 +559,18 @@ func (m *rawMerge) value(c rawCursor, col int) any {
 		}
 		return v.Interface()
 	}
-	if m.p.cols[col].isTag {
-		if v, ok := c.s.Tags.Get(m.p.cols[col].ref); ok && v != "" {
-			return v
-		}
+	return c.tags[col]
+}
+
+// auxString returns the value of a column as a string, for the tie-break,
+// and whether it is one.
+func (m *rawMerge) auxString(c *rawCursor, col int) (string, bool) {
+	if k := m.slot[col]; k >= 0 {
+		v := c.s.Values[c.i*len(m.names)+k]
+		return v.StringV(), v.Type() == model.TypeString
 	}
-	return nil
+	s, ok := c.tags[col].(string)
+	return s, ok
 }
 
 // Len, Less, Swap, Push and Pop implement heap.Interface.
@@ -500,8 +587,8 @@ func (m *rawMerge) Less(i, j int) bool {
 	// Equal times: compare the string values of the auxiliary fields in
 	// order, stopping at the first that is not a string; then series key.
 	for _, col := range m.aux {
-		va, oka := m.value(a, col).(string)
-		vb, okb := m.value(b, col).(string)
+		va, oka := m.auxString(a, col)
+		vb, okb := m.auxString(b, col)
 		if !oka || !okb {
 			break
 		}
@@ -518,7 +605,7 @@ func (m *rawMerge) Less(i, j int) bool {
 	return a.s.Key > b.s.Key
 }
 func (m *rawMerge) Swap(i, j int) { m.heap[i], m.heap[j] = m.heap[j], m.heap[i] }
-func (m *rawMerge) Push(v any)    { m.heap = append(m.heap, v.(rawCursor)) }
+func (m *rawMerge) Push(v any)    { m.heap = append(m.heap, v.(*rawCursor)) }
 func (m *rawMerge) Pop() any {
 	v := m.heap[len(m.heap)-1]
 	m.heap = m.heap[:len(m.heap)-1]
@@ -530,14 +617,26 @@ func (m *rawMerge) Pop() any {
 func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
 	n := 0
 	for i := range series {
-		n += series[i].Len()
-		m.heap = append(m.heap, rawCursor{s: &series[i]})
+		s := &series[i]
+		n += s.Len()
+		c := &rawCursor{s: s, tags: make([]any, len(m.p.cols))}
+		for k, col := range m.p.cols {
+			if m.slot[k] < 0 && col.isTag {
+				if v, ok := s.Tags.Get(col.ref); ok && v != "" {
+					c.tags[k] = v
+				}
+			}
+		}
+		m.heap = append(m.heap, c)
 	}
 	heap.Init(m)
 	if limit > 0 {
 		n = min(n, limit)
 	}
 	rows := make([][]any, 0, n)
+	width := 1 + len(m.p.cols)
+	// One backing array for all rows.
+	cells := make([]any, 0, n*width)
 	skipped := 0
 	for m.Len() > 0 {
 		if limit > 0 && len(rows) == limit {
@@ -547,15 +646,15 @@ func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
 		if skipped < offset {
 			skipped++
 		} else {
-			row := make([]any, 1+len(m.p.cols))
-			row[0] = c.s.Times[c.i]
+			start := len(cells)
+			cells = append(cells, c.s.Times[c.i])
 			for k := range m.p.cols {
-				row[1+k] = m.value(c, k)
+				cells = append(cells, m.value(c, k))
 			}
-			rows = append(rows, row)
+			rows = append(rows, cells[start:len(cells):len(cells)])
 		}
 		if c.i+1 < c.s.Len() {
-			m.heap[0].i++
+			c.i++
 			heap.Fix(m, 0)
 		} else {
 			heap.Pop(m)

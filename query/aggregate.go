@@ -158,7 +158,8 @@ func (e *Engine) Aggregate(ctx context.Context, snap Snapshot, q *AggregateQuery
 			return nil, fmt.Errorf("%s() cannot aggregate %s field %q", c.Func, calls[i].typ, c.Field)
 		}
 	}
-	sc := &seriesAggregator{q: q, snap: snap, calls: calls}
+	sc := &seriesAggregator{q: q, snap: snap, calls: calls, scratch: make([]*aggScratch, e.workers)}
+	defer sc.close()
 	if q.Condition != nil && HasFieldRefs(q.Condition) {
 		// Read every field the calls and the condition name, aligned by time.
 		names := slices.Clone(callFields)
@@ -185,7 +186,7 @@ func (e *Engine) Aggregate(ctx context.Context, snap Snapshot, q *AggregateQuery
 		res.Groups[g] = AggregateGroup{Tags: plan.tags[g], Calls: make([][]Bucket, len(q.Calls))}
 	}
 	err = ordered(ctx, len(plan.series), e.workers,
-		func(i int) ([][]Bucket, error) { return sc.run(ctx, plan.series[i]) },
+		func(w, i int) ([][]Bucket, error) { return sc.run(ctx, w, plan.series[i]) },
 		func(i int, part [][]Bucket) error {
 			g := &res.Groups[plan.group[i]]
 			for c := range part {
@@ -271,10 +272,44 @@ type seriesAggregator struct {
 	slots    map[string]int
 	callSlot []int
 	match    matcher
+
+	// scratch holds each worker's cursors; only worker w touches
+	// scratch[w].
+	scratch []*aggScratch
 }
 
-// run computes the buckets of every call over one series.
-func (a *seriesAggregator) run(ctx context.Context, s storage.Series) ([][]Bucket, error) {
+type aggScratch struct {
+	cur Cursor
+	al  *aligner // with a condition on fields
+	r   row
+}
+
+func (a *seriesAggregator) scratchOf(w int) *aggScratch {
+	if a.scratch[w] == nil {
+		sc := &aggScratch{cur: a.snap.NewCursor()}
+		if a.aligned != nil {
+			sc.al = newAligner(a.snap, a.aligned)
+			sc.r = row{values: make([]model.FieldValue, len(a.aligned)), slots: a.slots}
+		}
+		a.scratch[w] = sc
+	}
+	return a.scratch[w]
+}
+
+func (a *seriesAggregator) close() {
+	for _, sc := range a.scratch {
+		if sc == nil {
+			continue
+		}
+		sc.cur.Close()
+		if sc.al != nil {
+			sc.al.close()
+		}
+	}
+}
+
+// run computes, on worker w, the buckets of every call over one series.
+func (a *seriesAggregator) run(ctx context.Context, w int, s storage.Series) ([][]Bucket, error) {
 	accs := make([]bucketAcc, len(a.q.Calls))
 	for i := range accs {
 		accs[i] = bucketAcc{call: &a.q.Calls[i], typ: a.calls[i].typ, iv: a.q.Interval}
@@ -287,11 +322,12 @@ func (a *seriesAggregator) run(ctx context.Context, s storage.Series) ([][]Bucke
 	case evalTags(cond, s.Tags) == triTrue:
 		cond = nil
 	}
+	sc := a.scratchOf(w)
 	var err error
 	if cond != nil && a.match != nil {
-		err = a.runAligned(ctx, s, accs)
+		err = a.runAligned(ctx, sc, s, accs)
 	} else {
-		err = a.runColumns(ctx, s, accs)
+		err = a.runColumns(ctx, sc.cur, s, accs)
 	}
 	if err != nil {
 		return nil, err
@@ -305,9 +341,7 @@ func (a *seriesAggregator) run(ctx context.Context, s storage.Series) ([][]Bucke
 
 // runColumns feeds each field's columns straight into the states of the
 // calls on that field: the path of queries without field conditions.
-func (a *seriesAggregator) runColumns(ctx context.Context, s storage.Series, accs []bucketAcc) error {
-	cur := a.snap.NewCursor()
-	defer cur.Close()
+func (a *seriesAggregator) runColumns(ctx context.Context, cur Cursor, s storage.Series, accs []bucketAcc) error {
 	done := make([]bool, len(accs))
 	var group []*bucketAcc
 	for i := range accs {
@@ -379,13 +413,13 @@ func addColumns(cols *chunk.Columns, iv Interval, accs []*bucketAcc) {
 
 // runAligned reads the fields of the calls and of the condition together
 // and adds each call's value at every time the condition holds.
-func (a *seriesAggregator) runAligned(ctx context.Context, s storage.Series, accs []bucketAcc) error {
-	al := newAligner(a.snap, a.aligned)
-	defer al.close()
+func (a *seriesAggregator) runAligned(ctx context.Context, sc *aggScratch, s storage.Series, accs []bucketAcc) error {
+	al := sc.al
 	if err := al.seek(a.q.Database, a.q.RetentionPolicy, s.ID, a.q.Range.Min, a.q.Range.Max); err != nil {
 		return err
 	}
-	r := row{tags: s.Tags, values: make([]model.FieldValue, len(a.aligned)), slots: a.slots}
+	r := &sc.r
+	r.tags = s.Tags
 	for n := 0; ; n++ {
 		ok, err := al.next()
 		if err != nil || !ok {
@@ -399,7 +433,7 @@ func (a *seriesAggregator) runAligned(ctx context.Context, s storage.Series, acc
 		for k := range r.values {
 			r.values[k] = al.value(k)
 		}
-		if !a.match(&r) {
+		if !a.match(r) {
 			continue
 		}
 		start := MinTime
@@ -439,4 +473,72 @@ func (b *bucketAcc) bucket(start int64) aggregate.State {
 	}
 	b.buckets = append(b.buckets, Bucket{Start: start, State: st})
 	return st
+}
+
+// FirstTimes returns, for each group of q (in the order of Aggregate's
+// groups) and each call, the earliest time in q's range at which one of the
+// group's series has a value of the call's field, or MaxTime when none has.
+// Series are selected by the tags as in Aggregate, but field conditions are
+// not evaluated: the times are those of the first values, matching or not.
+// Reading stops at the first batch of each series field.
+func (e *Engine) FirstTimes(ctx context.Context, snap Snapshot, q *AggregateQuery) ([][]int64, error) {
+	fields, err := snap.Fields(q.Database, q.RetentionPolicy, q.Measurement)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planSeries(snap, q.Database, q.RetentionPolicy, q.Measurement, q.Condition, q.GroupBy, q.SOffset, q.SLimit)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(q.Calls))
+	for i, c := range q.Calls {
+		names[i] = c.Field
+	}
+	calls := resolveFields(names, fields)
+	firsts := make([][]int64, len(plan.tags))
+	for g := range firsts {
+		firsts[g] = make([]int64, len(calls))
+		for k := range calls {
+			firsts[g][k] = MaxTime
+		}
+	}
+	curs := make([]Cursor, e.workers)
+	defer func() {
+		for _, c := range curs {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	err = ordered(ctx, len(plan.series), e.workers,
+		func(w, i int) ([]int64, error) {
+			if curs[w] == nil {
+				curs[w] = snap.NewCursor()
+			}
+			cur, s := curs[w], plan.series[i]
+			out := make([]int64, len(calls))
+			for k, f := range calls {
+				out[k] = MaxTime
+				if !f.exists || (q.Condition != nil && evalTags(q.Condition, s.Tags) == triFalse) {
+					continue
+				}
+				if err := cur.Seek(q.Database, q.RetentionPolicy, s.ID, f.id, q.Range.Min, q.Range.Max); err != nil {
+					return nil, err
+				}
+				if cur.Next() {
+					out[k] = cur.Columns().Times[0]
+				} else if err := cur.Err(); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
+		},
+		func(i int, t []int64) error {
+			g := firsts[plan.group[i]]
+			for k := range t {
+				g[k] = min(g[k], t[k])
+			}
+			return nil
+		})
+	return firsts, err
 }

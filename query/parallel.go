@@ -5,13 +5,14 @@ import (
 	"sync"
 )
 
-// ordered runs produce(i) for i in [0, n) on up to workers goroutines and
+// ordered runs produce(w, i) for i in [0, n) on up to workers goroutines,
+// w in [0, workers) naming the goroutine (for per-worker scratch state), and
 // calls consume(i, result) on the calling goroutine in increasing i, so that
 // whatever consume folds together is folded in the same order for any
 // number of workers. At most 2*workers results wait to be consumed, which
 // bounds the memory held by results in flight. The first error (or the
 // context's) stops the run and is returned.
-func ordered[T any](ctx context.Context, n, workers int, produce func(i int) (T, error), consume func(i int, v T) error) error {
+func ordered[T any](ctx context.Context, n, workers int, produce func(w, i int) (T, error), consume func(i int, v T) error) error {
 	if n == 0 {
 		return nil
 	}
@@ -21,7 +22,7 @@ func ordered[T any](ctx context.Context, n, workers int, produce func(i int) (T,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			v, err := produce(i)
+			v, err := produce(0, i)
 			if err != nil {
 				return err
 			}
@@ -55,7 +56,7 @@ func ordered[T any](ctx context.Context, n, workers int, produce func(i int) (T,
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				v, err := produce(i)
+				v, err := produce(w, i)
 				slots[i%window] <- result{v, err}
 			}
 		}()

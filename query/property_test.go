@@ -501,3 +501,176 @@ func compareAggregates(t *testing.T, q *AggregateQuery, got *AggregateResult, wa
 		}
 	}
 }
+
+// TestRawProperty compares the engine's raw reads of random queries, newest
+// first with limits too, with the naive evaluation of every point. The data
+// spans several partitions with gaps, so that reading backwards in windows
+// crosses partitions and empty stretches.
+func TestRawProperty(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 11))
+	t.Logf("seed %d", seed)
+	db := openStore(t)
+	day := int64(24 * time.Hour)
+	var pts []modelPoint
+	var batch []model.Point
+	for h := 0; h < 4; h++ {
+		tags := model.Tags{{Key: "host", Value: fmt.Sprintf("h%d", h)}}
+		// Bursts of points on some days, sparse points on others.
+		for d := int64(-2); d < 5; d++ {
+			if rng.IntN(4) == 0 {
+				continue
+			}
+			n, spread := 1+rng.IntN(300), day
+			if rng.IntN(2) == 0 {
+				spread = int64(time.Minute) * int64(1+rng.IntN(30))
+			}
+			base := d*day + rng.Int64N(day-spread+1)
+			seen := map[int64]bool{}
+			for k := 0; k < n; k++ {
+				ts := base + rng.Int64N(spread)
+				if seen[ts] {
+					continue
+				}
+				seen[ts] = true
+				mp := modelPoint{tags: tags, t: ts}
+				p := model.Point{Measurement: "m", Tags: tags, Time: ts}
+				if rng.IntN(4) > 0 {
+					mp.f = model.Float(float64(rng.IntN(100)))
+					p.Fields = append(p.Fields, model.Field{Key: "f", Value: mp.f})
+				}
+				if rng.IntN(4) > 0 || len(p.Fields) == 0 {
+					mp.i = model.Int(rng.Int64N(100))
+					p.Fields = append(p.Fields, model.Field{Key: "i", Value: mp.i})
+				}
+				pts = append(pts, mp)
+				batch = append(batch, p)
+			}
+		}
+	}
+	if err := db.Write("db", "", batch); err != nil {
+		t.Fatal(err)
+	}
+	if parts, _ := db.Partitions("db", ""); len(parts) < 3 {
+		t.Fatalf("the data is in %d partitions, want several", len(parts))
+	}
+	snap := snapshot(t, db)
+	e := NewEngine(3)
+	for n := 0; n < 200; n++ {
+		q := &RawQuery{Database: "db", Measurement: "m", Range: Unbounded(), Descending: rng.IntN(3) > 0}
+		if rng.IntN(2) == 0 {
+			q.Range.Min = -3*day + rng.Int64N(8*day)
+		}
+		if rng.IntN(2) == 0 {
+			q.Range.Max = -3*day + rng.Int64N(8*day)
+		}
+		if rng.IntN(3) > 0 {
+			q.Limit = 1 + rng.IntN(50)
+		}
+		switch rng.IntN(4) {
+		case 0:
+			q.Fields = []string{"f"}
+		case 1:
+			q.Fields = []string{"i", "f"}
+		default:
+			q.Fields = []string{"i"}
+		}
+		switch rng.IntN(3) {
+		case 0:
+			q.Condition = bin(OpGt, field("f"), lit(model.Float(float64(rng.IntN(100)))))
+		case 1:
+			q.Condition = bin(OpOr, bin(OpEq, tag("host"), lit(model.String("h1"))), bin(OpLt, field("i"), lit(model.Int(30))))
+		}
+		if rng.IntN(2) == 0 {
+			q.GroupBy = []string{"host"}
+		}
+		got, err := e.Raw(context.Background(), snap, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := naiveRaw(q, pts)
+		if g, w := dumpRaw(got), dumpRaw(want); g != w {
+			t.Fatalf("seed %d query %d %+v cond %v:\ngot  %s\nwant %s", seed, n, *q, q.Condition, g, w)
+		}
+	}
+}
+
+// naiveRaw evaluates a raw query point by point.
+func naiveRaw(q *RawQuery, pts []modelPoint) *RawResult {
+	bySeries := map[string]*RawSeries{}
+	var keys []string
+	for _, p := range pts {
+		if !q.Range.Contains(p.t) {
+			continue
+		}
+		r := &row{tags: p.tags, values: []model.FieldValue{p.f, p.i}, slots: map[string]int{"f": 0, "i": 1}}
+		has := false
+		var vals []model.FieldValue
+		for _, f := range q.Fields {
+			v := r.field(f)
+			has = has || v.IsValid()
+			vals = append(vals, v)
+		}
+		if !has || q.Condition != nil && !truth(eval(q.Condition, r)) {
+			continue
+		}
+		key := string(model.AppendSeriesKey(nil, "m", p.tags))
+		s := bySeries[key]
+		if s == nil {
+			s = &RawSeries{Key: key, Tags: p.tags}
+			bySeries[key] = s
+			keys = append(keys, key)
+		}
+		s.Times = append(s.Times, p.t)
+		s.Values = append(s.Values, vals...)
+	}
+	sort.Strings(keys)
+	res := &RawResult{}
+	for _, k := range keys {
+		s := bySeries[k]
+		// Sort the series' points by time.
+		idx := make([]int, s.Len())
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.Slice(idx, func(a, b int) bool { return s.Times[idx[a]] < s.Times[idx[b]] })
+		if q.Descending {
+			slices.Reverse(idx)
+		}
+		if q.Limit > 0 && len(idx) > q.Limit {
+			idx = idx[:q.Limit]
+		}
+		out := RawSeries{Key: s.Key, Tags: s.Tags}
+		for _, i := range idx {
+			out.Times = append(out.Times, s.Times[i])
+			out.Values = append(out.Values, s.Values[i*len(q.Fields):(i+1)*len(q.Fields)]...)
+		}
+		var gt []string
+		for _, key := range q.GroupBy {
+			v, _ := s.Tags.Get(key)
+			gt = append(gt, v)
+		}
+		if n := len(res.Groups); n == 0 || !slices.Equal(res.Groups[n-1].Tags, gt) {
+			res.Groups = append(res.Groups, RawGroup{Tags: gt})
+		}
+		g := &res.Groups[len(res.Groups)-1]
+		g.Series = append(g.Series, out)
+	}
+	return res
+}
+
+func dumpRaw(r *RawResult) string {
+	var sb strings.Builder
+	for _, g := range r.Groups {
+		fmt.Fprint(&sb, g.Tags, "{")
+		for _, s := range g.Series {
+			fmt.Fprintf(&sb, "%s:", s.Key)
+			for i, tm := range s.Times {
+				fmt.Fprintf(&sb, " %d=%v", tm, s.Values[i*(len(s.Values)/max(1, s.Len())):(i+1)*(len(s.Values)/max(1, s.Len()))])
+			}
+			sb.WriteString("; ")
+		}
+		sb.WriteString("} ")
+	}
+	return sb.String()
+}

@@ -82,7 +82,13 @@ func (e *Engine) Raw(ctx context.Context, snap Snapshot, q *RawQuery) (*RawResul
 		names = append(names, FieldRefs(q.Condition)...)
 	}
 	names = dedupe(names)
-	rd := &rawReader{q: q, snap: snap, fields: resolveFields(names, fields), nOut: len(q.Fields)}
+	rd := &rawReader{q: q, snap: snap, fields: resolveFields(names, fields), nOut: len(q.Fields), scratch: make([]*rawScratch, e.workers)}
+	defer rd.close()
+	if q.Descending && q.Limit > 0 {
+		if rd.parts, err = snap.Partitions(q.Database, q.RetentionPolicy); err != nil {
+			return nil, err
+		}
+	}
 	rd.outSlot = make([]int, len(q.Fields))
 	rd.slots = make(map[string]int, len(names))
 	for k, f := range rd.fields {
@@ -93,6 +99,9 @@ func (e *Engine) Raw(ctx context.Context, snap Snapshot, q *RawQuery) (*RawResul
 	}
 	if q.Condition != nil {
 		rd.match = compileMatcher(q.Condition, rd.slots)
+		for _, f := range FieldRefs(q.Condition) {
+			rd.condSlots = append(rd.condSlots, rd.slots[f])
+		}
 	}
 
 	res := &RawResult{Groups: make([]RawGroup, len(plan.tags))}
@@ -100,7 +109,7 @@ func (e *Engine) Raw(ctx context.Context, snap Snapshot, q *RawQuery) (*RawResul
 		res.Groups[g].Tags = plan.tags[g]
 	}
 	err = ordered(ctx, len(plan.series), e.workers,
-		func(i int) (RawSeries, error) { return rd.run(ctx, plan.series[i]) },
+		func(w, i int) (RawSeries, error) { return rd.run(ctx, w, plan.series[i]) },
 		func(i int, s RawSeries) error {
 			if s.Len() > 0 {
 				g := &res.Groups[plan.group[i]]
@@ -122,19 +131,48 @@ func (e *Engine) Raw(ctx context.Context, snap Snapshot, q *RawQuery) (*RawResul
 	return res, nil
 }
 
-// rawReader reads the points of one series of a raw query. Its fields are
-// set before the workers start and only read afterwards.
+// rawReader reads the points of one series of a raw query. Its fields but
+// scratch are set before the workers start and only read afterwards.
 type rawReader struct {
-	q       *RawQuery
-	snap    Snapshot
-	fields  []fieldRef     // returned fields, then condition-only fields
-	nOut    int            // number of returned fields
-	outSlot []int          // slot of each returned field
-	slots   map[string]int // field name → slot
-	match   matcher        // nil without condition
+	q         *RawQuery
+	snap      Snapshot
+	fields    []fieldRef     // returned fields, then condition-only fields
+	nOut      int            // number of returned fields
+	outSlot   []int          // slot of each returned field
+	slots     map[string]int // field name → slot
+	condSlots []int          // slots the condition reads
+	match     matcher        // nil without condition
+	parts     []storage.PartitionInfo
+
+	// scratch holds each worker's aligner and row; only worker w touches
+	// scratch[w].
+	scratch []*rawScratch
 }
 
-func (rd *rawReader) run(ctx context.Context, s storage.Series) (RawSeries, error) {
+type rawScratch struct {
+	al *aligner
+	r  row
+}
+
+func (rd *rawReader) scratchOf(w int) *rawScratch {
+	if rd.scratch[w] == nil {
+		rd.scratch[w] = &rawScratch{
+			al: newAligner(rd.snap, rd.fields),
+			r:  row{values: make([]model.FieldValue, len(rd.fields)), slots: rd.slots},
+		}
+	}
+	return rd.scratch[w]
+}
+
+func (rd *rawReader) close() {
+	for _, sc := range rd.scratch {
+		if sc != nil {
+			sc.al.close()
+		}
+	}
+}
+
+func (rd *rawReader) run(ctx context.Context, w int, s storage.Series) (RawSeries, error) {
 	out := RawSeries{Key: s.Key, Tags: s.Tags}
 	var match matcher
 	if rd.q.Condition != nil {
@@ -145,33 +183,43 @@ func (rd *rawReader) run(ctx context.Context, s storage.Series) (RawSeries, erro
 			match = rd.match
 		}
 	}
-	al := newAligner(rd.snap, rd.fields)
-	defer al.close()
-	if err := al.seek(rd.q.Database, rd.q.RetentionPolicy, s.ID, rd.q.Range.Min, rd.q.Range.Max); err != nil {
+	sc := rd.scratchOf(w)
+	sc.r.tags = s.Tags
+	if rd.q.Descending && rd.q.Limit > 0 {
+		err := rd.lastPoints(ctx, sc, s, match, &out)
 		return out, err
 	}
-	r := row{tags: s.Tags, values: make([]model.FieldValue, len(rd.fields)), slots: rd.slots}
-	limit := rd.q.Limit
-	// Newest-first with a limit keeps a ring of the last limit points.
-	ring := rd.q.Descending && limit > 0
-	head := 0 // ring: index of the oldest point
-	for n := 0; ; n++ {
+	if err := rd.scan(ctx, sc, s, match, rd.q.Range, rd.q.Limit, &out); err != nil {
+		return out, err
+	}
+	if rd.q.Descending {
+		reverseRows(out.Times, out.Values, rd.nOut)
+	}
+	return out, nil
+}
+
+// scan appends the points of s in r to out in ascending time, stopping
+// after limit points (0: all).
+func (rd *rawReader) scan(ctx context.Context, sc *rawScratch, s storage.Series, match matcher, r TimeRange, limit int, out *RawSeries) error {
+	al := sc.al
+	if err := al.seek(rd.q.Database, rd.q.RetentionPolicy, s.ID, r.Min, r.Max); err != nil {
+		return err
+	}
+	n := 0
+	for {
 		ok, err := al.next()
-		if err != nil {
-			return out, err
+		if err != nil || !ok {
+			return err
 		}
-		if !ok {
-			break
-		}
-		if n&1023 == 0 {
+		if n++; n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
-				return out, err
+				return err
 			}
 		}
 		// A point exists where a returned field has a value.
 		has := false
-		for k := 0; k < rd.nOut; k++ {
-			if al.at[rd.outSlot[k]] {
+		for _, k := range rd.outSlot {
+			if al.at[k] {
 				has = true
 				break
 			}
@@ -180,45 +228,73 @@ func (rd *rawReader) run(ctx context.Context, s storage.Series) (RawSeries, erro
 			continue
 		}
 		if match != nil {
-			for k := range r.values {
-				r.values[k] = al.value(k)
+			for _, k := range rd.condSlots {
+				sc.r.values[k] = al.value(k)
 			}
-			if !match(&r) {
+			if !match(&sc.r) {
 				continue
 			}
 		}
-		if ring && len(out.Times) == limit {
-			// Overwrite the oldest point.
-			out.Times[head] = al.time
-			for k := 0; k < rd.nOut; k++ {
-				out.Values[head*rd.nOut+k] = al.value(rd.outSlot[k])
-			}
-			head = (head + 1) % limit
-			continue
-		}
 		out.Times = append(out.Times, al.time)
-		for k := 0; k < rd.nOut; k++ {
-			out.Values = append(out.Values, al.value(rd.outSlot[k]))
+		for _, k := range rd.outSlot {
+			out.Values = append(out.Values, al.value(k))
 		}
-		if !rd.q.Descending && limit > 0 && len(out.Times) == limit {
-			break
+		if limit > 0 && len(out.Times) == limit {
+			return nil
 		}
 	}
-	if rd.q.Descending {
-		if head > 0 {
-			rotate(out.Times, head)
-			rotate(out.Values, head*rd.nOut)
-		}
-		reverseRows(out.Times, out.Values, rd.nOut)
-	}
-	return out, nil
 }
 
-// rotate moves the first n elements of s to its end.
-func rotate[T any](s []T, n int) {
-	slices.Reverse(s[:n])
-	slices.Reverse(s[n:])
-	slices.Reverse(s)
+// lastPoints sets out to the newest Limit points of s, newest first,
+// reading windows of time backwards from the end of the range so that it
+// does not read the whole series: within each data partition the window
+// starts at a 1024th of the partition and grows fourfold while too few
+// points turn up.
+func (rd *rawReader) lastPoints(ctx context.Context, sc *rawScratch, s storage.Series, match matcher, out *RawSeries) error {
+	need := rd.q.Limit
+	var win RawSeries // scratch for one window
+	hi := rd.q.Range.Max
+	for pi := len(rd.parts) - 1; pi >= 0 && need > 0; pi-- {
+		p := rd.parts[pi]
+		if p.Start > hi {
+			continue
+		}
+		if p.Last < rd.q.Range.Min {
+			break
+		}
+		top, bottom := min(hi, p.Last), max(rd.q.Range.Min, p.Start)
+		w := max((p.Last-p.Start)/1024, 1000)
+		for top >= bottom && need > 0 {
+			lo := bottom
+			if top-bottom >= w {
+				lo = top - w + 1
+			}
+			win.Times, win.Values = win.Times[:0], win.Values[:0]
+			if err := rd.scan(ctx, sc, s, match, TimeRange{Min: lo, Max: top}, 0, &win); err != nil {
+				return err
+			}
+			// The newest points of this window come before every older one.
+			for i := win.Len() - 1; i >= 0 && need > 0; i-- {
+				out.Times = append(out.Times, win.Times[i])
+				out.Values = append(out.Values, win.Values[i*rd.nOut:(i+1)*rd.nOut]...)
+				need--
+			}
+			if lo == bottom {
+				break
+			}
+			top = lo - 1
+			if w < (top-bottom)/4 {
+				w *= 4
+			} else {
+				w = top - bottom + 1
+			}
+		}
+		if p.Start == MinTime {
+			break
+		}
+		hi = p.Start - 1
+	}
+	return nil
 }
 
 // reverseRows reverses the order of the rows of times and values (width

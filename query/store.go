@@ -21,6 +21,9 @@ type Store interface {
 	// FieldKeys returns the fields of a measurement with their ids and
 	// types.
 	FieldKeys(database, rp, measurement string) ([]storage.FieldInfo, error)
+	// Partitions returns the time ranges of the data partitions of a
+	// retention policy, in time order.
+	Partitions(database, rp string) ([]storage.PartitionInfo, error)
 }
 
 // Snapshot is what one statement reads: the series index, the fields of
@@ -37,6 +40,9 @@ type Snapshot interface {
 	// Fields returns the fields of a measurement sorted by name, and none
 	// for a measurement without fields.
 	Fields(db, rp, measurement string) ([]storage.FieldInfo, error)
+	// Partitions returns the time ranges of the data partitions of a
+	// retention policy in time order: every stored time lies in one.
+	Partitions(db, rp string) ([]storage.PartitionInfo, error)
 	// NewCursor returns an unpositioned cursor over field values.
 	NewCursor() Cursor
 }
@@ -90,6 +96,11 @@ func (s *StoreSnapshot) Series(db, rp, measurement string, f storage.TagFilter) 
 // Fields implements Snapshot.
 func (s *StoreSnapshot) Fields(db, rp, measurement string) ([]storage.FieldInfo, error) {
 	return s.store.FieldKeys(db, rp, measurement)
+}
+
+// Partitions implements Snapshot.
+func (s *StoreSnapshot) Partitions(db, rp string) ([]storage.PartitionInfo, error) {
+	return s.store.Partitions(db, rp)
 }
 
 // NewCursor implements Snapshot.
