@@ -280,10 +280,17 @@ func runProperty(t *testing.T, seed uint64) {
 			if r.IntN(4) == 0 {
 				minT, maxT = math.MinInt64, math.MaxInt64
 			}
+			if r.IntN(4) == 0 {
+				rp = "" // every retention policy
+			}
 			if err := db.DeleteSeries("db", rp, meas, f, minT, maxT); err != nil {
 				t.Fatal(err)
 			}
-			m.delete(rp, meas, f, minT, maxT)
+			for _, x := range rps {
+				if rp == "" || rp == x {
+					m.delete(x, meas, f, minT, maxT)
+				}
+			}
 		case op < 16:
 			before := r.Int64N(3*propHour) - propHour
 			dropped, err := db.DropPartitionsBefore("db", rp, before)
