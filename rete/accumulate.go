@@ -113,7 +113,18 @@ type srcVar struct {
 type group struct {
 	members []uint32
 	reach   reachSet
-	parts   []aggState // partial states of the variable's aggregates, once a member came
+	// The partial states of the variable's aggregates: the first inline,
+	// the others in more.
+	part aggState
+	more *[]aggState
+}
+
+// partial returns the partial state of the variable's j-th aggregate.
+func (g *group) partial(j int) *aggState {
+	if j == 0 {
+		return &g.part
+	}
+	return &(*g.more)[j-1]
 }
 
 // reachSet counts, per main fact, the parent facts that connect it to a
@@ -330,14 +341,15 @@ func (v *srcVar) memberChanged(g *group, old, new []uint64) {
 		return
 	}
 	r := v.r
-	if g.parts == nil {
-		g.parts = make([]aggState, len(v.aggs))
+	if len(v.aggs) > 1 && g.more == nil {
+		more := make([]aggState, len(v.aggs)-1)
+		g.more = &more
 	}
 	ms := r.e.mainsBuf(g)
 	changed := false
 	for j, ai := range v.aggs {
 		a := &r.aggs[ai]
-		p := &g.parts[j]
+		p := g.partial(j)
 		var x, y float64
 		if old != nil {
 			x = a.value(&r.en, old)
@@ -400,13 +412,13 @@ func (v *srcVar) memberChanged(g *group, old, new []uint64) {
 // merge adds the partial states of g to main m, which has just entered
 // g's reach; unmerge takes them back.
 func (v *srcVar) merge(m uint32, g *group, undo bool) {
-	if g.parts == nil {
+	if len(g.members) == 0 {
 		return
 	}
 	r := v.r
 	for j, ai := range v.aggs {
 		a := &r.aggs[ai]
-		p, st := &g.parts[j], r.state(m, ai)
+		p, st := g.partial(j), r.state(m, ai)
 		if isMinMax(a.fn) {
 			if x, ok := p.extreme(a.fn); ok {
 				if undo {
@@ -421,9 +433,7 @@ func (v *srcVar) merge(m uint32, g *group, undo bool) {
 			st.merge(p)
 		}
 	}
-	if len(g.members) > 0 {
-		r.markDirty(m)
-	}
+	r.markDirty(m)
 }
 
 // The root: a main fact that enters links itself to the groups its join
@@ -579,7 +589,7 @@ func (v *srcVar) remove(slot uint32) {
 	g.members = g.members[:last]
 	if last == 0 {
 		g.members = nil
-		g.parts = nil
+		g.more = nil
 	}
 	v.kbuf = keyOf(v.kbuf, row, v.upKey, v.t.kinds)
 	v.dropIfEmpty(v.kbuf, g)

@@ -132,7 +132,7 @@ func (e *Engine) declare(t *rulelang.TypeInfo) error {
 // AddRule compiles a checked rule into the network, sharing alpha nodes
 // with the rules already there, and feeds it the facts in working memory.
 // Its activations come out of the next [Engine.Run]. The rule's types must
-// be declared (the error wraps [ErrRuleType]) and its name must be new
+// be declared (the error wraps [ErrUnknownType]) and its name must be new
 // ([ErrDuplicateRule]).
 func (e *Engine) AddRule(r *rulelang.Rule) error {
 	e.mu.Lock()
@@ -148,7 +148,7 @@ func (e *Engine) addRule(r *rulelang.Rule) error {
 	for i, v := range r.Vars {
 		t, ok := e.types[v.Type.Name]
 		if !ok {
-			return fmt.Errorf("rule %s uses type %s before its declaration: %w", r.Name, v.Type.Name, ErrRuleType)
+			return fmt.Errorf("rule %s: %w %s", r.Name, ErrUnknownType, v.Type.Name)
 		}
 		if !sameDecl(t.info, v.Type) {
 			return fmt.Errorf("rule %s: type %s: %w", r.Name, v.Type.Name, ErrTypeConflict)

@@ -372,7 +372,7 @@ rule s : {b: B} ==> s(b.id)
 	if err := e.Declare(q.Types[0]); !errors.Is(err, ErrTypeConflict) {
 		t.Errorf("conflicting declaration: %v", err)
 	}
-	if err := e.AddRule(q.Rules[0]); !errors.Is(err, ErrRuleType) {
+	if err := e.AddRule(q.Rules[0]); !errors.Is(err, ErrUnknownType) {
 		t.Errorf("rule over an undeclared type: %v", err)
 	}
 	if err := e.Declare(q.Types[1]); err != nil {

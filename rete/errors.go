@@ -14,13 +14,12 @@ var (
 	ErrTypeConflict = errors.New("type declared differently before")
 	// ErrDuplicateRule is returned when a rule's name is already taken.
 	ErrDuplicateRule = errors.New("duplicate rule")
-	// ErrRuleType is returned when a rule uses a type not declared yet.
-	ErrRuleType = errors.New("rule uses a type that is not declared yet")
 )
 
-// Errors of changes ([Engine.Apply]).
+// Errors of changes ([Engine.Apply]) and rules ([Engine.AddRule]).
 var (
-	// ErrUnknownType is returned for a fact of a type not declared yet.
+	// ErrUnknownType is returned for a fact of a type not declared yet, or
+	// a rule over one.
 	ErrUnknownType = errors.New("undeclared type")
 	// ErrNoFact is returned for a retraction of a key that no fact has.
 	ErrNoFact = errors.New("no such fact")

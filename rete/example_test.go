@@ -19,7 +19,9 @@ rule over_budget : {d: Department, total: SUM(e.salary), n: COUNT(e.id)}
 	if err != nil {
 		log.Fatal(err)
 	}
-	e, err := rete.Compile(prog, nil)
+	// Checking mode recomputes every activation after each step; it is
+	// for tests, like this one.
+	e, err := rete.Compile(prog, &rete.Options{Check: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -80,7 +82,7 @@ retract Employee(id: "e7")
 	if err != nil {
 		log.Fatal(err)
 	}
-	e := rete.New(nil)
+	e := rete.New(&rete.Options{Check: true})
 	e.Subscribe(func(ev rete.Event) {
 		for _, a := range ev.Actions {
 			fmt.Println(a)
