@@ -99,6 +99,9 @@ func unsupportedFunc(name string) error {
 // checks it as InfluxDB 1.x does.
 func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, error) {
 	p := &selectPlan{ascending: stmt.TimeAscending()}
+	if stmt.Location != nil {
+		return nil, errors.New("tz() is not supported")
+	}
 	stmt = stmt.Clone()
 
 	// The time range and the rest of the condition.

@@ -1,0 +1,118 @@
+// Package influxcompat runs InfluxQL, InfluxDB 1.x's query language, on
+// accrete and answers in InfluxDB 1.x's JSON shapes. Statements are parsed
+// by github.com/influxdata/influxql; SELECT runs on the [query] engine,
+// the other statements on the storage engine's catalog, index and deletes.
+// InfluxDB 1.6 is the reference for every answer: column names, times,
+// fills, series order, error texts.
+//
+// The package imports storage for the catalog types of databases and
+// retention policies and for its tag filters; reads go through query.
+//
+// # API
+//
+// The HTTP layer builds one [Executor] with [NewExecutor] over a [Store]
+// (*storage.DB, or accrete.DB whose Write feeds downsampling) and calls
+// [Executor.Execute] per /query request with the request's [Options]:
+//
+//	e := influxcompat.NewExecutor(db, nil)
+//	err := e.Execute(ctx, q, influxcompat.Options{Database: "db", Epoch: "ms"}, func(r *influxcompat.Result) error {
+//		results = append(results, r) // or write it out, for chunked responses
+//		return nil
+//	})
+//	var pe *influxcompat.ParseError
+//	if errors.As(err, &pe) { /* 400 {"error": pe.Error()} */ }
+//
+// Execute runs the statements of q in order and calls emit with each
+// statement's [Result]: one per statement, or with [Options.ChunkSize] > 0
+// several per SELECT, as InfluxDB's chunked responses: each holds one piece
+// of one series of at most ChunkSize rows; every result of a statement but
+// its last has Partial set, and a [Row] whose series continues in the next
+// result has Partial set. A statement that fails gives a Result with only
+// StatementID and Err, and the following statements still run. Results
+// marshal to InfluxDB's JSON with encoding/json; the server wraps them as
+// {"results": [...]}. A query that does not parse returns a *[ParseError]
+// and runs nothing.
+//
+// Times are RFC 3339 strings with nanoseconds ("2016-01-01T00:00:00Z"), or
+// with [Options.Epoch] ("ns", "u" or "µ", "ms", "s", "m", "h") integers in
+// that unit. Float values that JSON cannot hold (NaN, infinities) are null.
+//
+// # SELECT
+//
+// Fields, tags, * and regular expressions (typed with ::field and ::tag),
+// aggregates (several per statement) with AS; FROM one or more
+// measurements, db.rp.measurement and regular expressions; WHERE with time
+// ranges (RFC 3339, epoch integers and durations, now() arithmetic), tag
+// predicates (=, !=, =~, !~, AND, OR, parentheses) and field predicates;
+// GROUP BY time(interval[, offset]), tags, * and regular expressions;
+// fill(null|none|previous|linear|number); ORDER BY time DESC; LIMIT, OFFSET,
+// SLIMIT, SOFFSET; INTO.
+//
+// Functions: count, sum, mean, min, max, first, last, spread, stddev,
+// median, percentile, distinct and count(distinct(f)), computed by the
+// aggregate package's states. Other InfluxQL functions are rejected with
+// "unsupported function: top()", unknown ones with InfluxDB's "undefined
+// function foo()". Wildcards in calls expand per field type as InfluxDB
+// does and name the columns <function>_<field> (mean(*) gives mean_usage).
+//
+// The answers follow InfluxDB 1.6 in the details clients see:
+//
+//   - Columns: time (or its alias) first; raw SELECT * lists fields and
+//     tags sorted by name, minus the tags grouped by; an aggregate is named
+//     after its function; repeated names get _1, _2 suffixes.
+//   - Series: per measurement (sorted), per group of GROUP BY tag values,
+//     sorted by the values of the tag keys in key order, with the group's
+//     tags in "tags"; ORDER BY time DESC reverses series order too.
+//   - Aggregate times: the bucket start under GROUP BY time; otherwise the
+//     start of the time range, the epoch when it has no lower bound; a
+//     statement with a single selector (min, max, first, last, percentile)
+//     and no GROUP BY time reports the selected point's time.
+//   - GROUP BY time without an upper time bound ends at now(); without a
+//     lower bound each series' buckets start at its first point's bucket.
+//   - fill(null) is the default; count() fills with 0 instead; numbers are
+//     cast to the function's result type; previous and linear fill between
+//     points of one series; LIMIT and OFFSET count buckets per series after
+//     filling.
+//   - Raw rows exist where a selected field has a value; rows of different
+//     series with equal times are ordered by their tag and string values in
+//     column-name order, as InfluxDB's merge does.
+//   - SELECT ... INTO writes each row as a point (group tags as tags,
+//     non-null columns as fields) through [Store.Write] and answers one
+//     row "result" with columns time and written: the number of rows,
+//     null rows included.
+//
+// # Other statements
+//
+// SHOW DATABASES, MEASUREMENTS, TAG KEYS, TAG VALUES WITH KEY (=, !=, =~,
+// !~, IN), FIELD KEYS, SERIES and RETENTION POLICIES, with their ON, FROM,
+// WHERE (tags), LIMIT and OFFSET clauses; CREATE DATABASE (with its
+// retention policy clauses) and DROP DATABASE; CREATE, ALTER and DROP
+// RETENTION POLICY (stored; the retention package enforces them); DROP
+// MEASUREMENT; DELETE and DROP SERIES with tag conditions (and time for
+// DELETE). Continuous-query statements go to [ContinuousQueries] when the
+// executor has one, and fail with [ErrContinuousQueriesDisabled] otherwise.
+// User, privilege, shard, subscription and query-management statements fail
+// with [ErrUnsupportedStatement].
+//
+// # Execution
+//
+// Each statement reads one snapshot of the data. Tag predicates select
+// series on the index; time ranges bound the storage reads; field
+// predicates are tested per point. Aggregates stream each series' column
+// batches into aggregate states bucket by bucket, on up to
+// [ExecutorOptions.Workers] goroutines, and merge the per-series states in
+// series order, so that the answer does not depend on the number of
+// workers; memory is bounded by the result, not by the data read. LIMIT on
+// GROUP BY time narrows the range to the buckets it can reach, and ORDER BY
+// time DESC LIMIT reads series backwards in growing windows.
+//
+// # Differences from InfluxDB 1.6
+//
+// accrete runs every statement of a request even when an earlier one
+// fails (InfluxDB stops and marks the rest "not executed"). Not supported:
+// subqueries, arithmetic in the SELECT clause, selectors combined with
+// tags or fields (SELECT max(v), host), tz(), bound parameters, and the
+// functions listed above. mean() of a string field and similar type errors
+// have accrete's wording. SHOW DATABASES lists databases by name, not by
+// creation.
+package influxcompat
