@@ -53,27 +53,33 @@ type metaScope struct {
 	cond influxql.Expr
 }
 
-// scope resolves the database of a SHOW statement. found is false for a
-// database that does not exist, which InfluxDB answers with an empty result
-// for these statements.
-func (x *execution) scope(db string, cond influxql.Expr) (sc metaScope, found bool, err error) {
+// scope resolves the database of a SHOW statement. InfluxDB 1.6 answers
+// SHOW MEASUREMENTS on a database that does not exist with an empty result
+// (found is false) and the other SHOW statements with an error; it rejects
+// time conditions, which name (the statement's name) is for.
+func (x *execution) scope(name, db string, cond influxql.Expr, missingIsEmpty bool) (sc metaScope, found bool, err error) {
 	if db == "" {
 		db = x.opts.Database
 	}
 	if db == "" {
 		return sc, false, ErrDatabaseNameRequired
 	}
+	if name != "" && influxql.HasTimeExpr(cond) {
+		return sc, false, fmt.Errorf("%s doesn't support time in WHERE clause", name)
+	}
 	info, err := x.e.store.Database(db)
 	if errors.Is(err, storage.ErrDatabaseNotFound) {
-		return sc, false, nil
+		if missingIsEmpty {
+			return sc, false, nil
+		}
+		return sc, false, databaseNotFound(db)
 	} else if err != nil {
 		return sc, false, err
 	}
-	rest, _, err := splitTime(cond, x.now, nil)
-	if err != nil {
+	if err := checkCondition(cond); err != nil {
 		return sc, false, err
 	}
-	sc = metaScope{db: db, cond: rest}
+	sc = metaScope{db: db, cond: cond}
 	for _, p := range info.RetentionPolicies {
 		sc.rps = append(sc.rps, p.Name)
 	}
@@ -151,7 +157,7 @@ type tagCond struct{ e query.Expr }
 func (c tagCond) Match(tags model.Tags) bool { return query.MatchTags(c.e, tags) }
 
 func (x *execution) showMeasurements(s *influxql.ShowMeasurementsStatement) error {
-	sc, found, err := x.scope(s.Database, s.Condition)
+	sc, found, err := x.scope("SHOW MEASUREMENTS", s.Database, s.Condition, true)
 	if err != nil || !found {
 		return err
 	}
@@ -203,7 +209,7 @@ func page[T any](a []T, offset, limit int) []T {
 }
 
 func (x *execution) showTagKeys(s *influxql.ShowTagKeysStatement) error {
-	sc, found, err := x.scope(s.Database, s.Condition)
+	sc, found, err := x.scope("SHOW TAG KEYS", s.Database, s.Condition, false)
 	if err != nil || !found {
 		return err
 	}
@@ -237,7 +243,7 @@ func (x *execution) showTagKeys(s *influxql.ShowTagKeysStatement) error {
 }
 
 func (x *execution) showTagValues(s *influxql.ShowTagValuesStatement) error {
-	sc, found, err := x.scope(s.Database, s.Condition)
+	sc, found, err := x.scope("SHOW TAG VALUES", s.Database, s.Condition, false)
 	if err != nil || !found {
 		return err
 	}
@@ -314,7 +320,7 @@ func tagKeyMatcher(op influxql.Token, e influxql.Expr) (func(string) bool, error
 }
 
 func (x *execution) showFieldKeys(s *influxql.ShowFieldKeysStatement) error {
-	sc, found, err := x.scope(s.Database, nil)
+	sc, found, err := x.scope("", s.Database, nil, false)
 	if err != nil || !found {
 		return err
 	}
@@ -354,7 +360,7 @@ func (x *execution) showFieldKeys(s *influxql.ShowFieldKeysStatement) error {
 }
 
 func (x *execution) showSeries(s *influxql.ShowSeriesStatement) error {
-	sc, found, err := x.scope(s.Database, s.Condition)
+	sc, found, err := x.scope("SHOW SERIES", s.Database, s.Condition, false)
 	if err != nil || !found {
 		return err
 	}
