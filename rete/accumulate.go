@@ -35,13 +35,12 @@ import (
 
 // aggRule is the network of an aggregation rule.
 type aggRule struct {
-	e     *Engine
-	rule  *rulelang.Rule
-	index int
-	main  *typeMem
-	root  *rootVar
-	srcs  []*srcVar // by variable index; srcs[0] is nil
-	aggs  []aggSpec
+	e    *Engine
+	rule *rulelang.Rule
+	main *typeMem
+	root *rootVar
+	srcs []*srcVar // by variable index; srcs[0] is nil
+	aggs []aggSpec
 
 	states []aggState // len(aggs) per main slot
 

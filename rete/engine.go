@@ -60,7 +60,6 @@ type Engine struct {
 
 // ruleNet is the network of one rule.
 type ruleNet interface {
-	info() *rulelang.Rule
 	// agenda updates the activations changed in the step and appends
 	// their events to out, unless out is nil.
 	agenda(out *[]Event)

@@ -19,7 +19,6 @@ import (
 type joinRule struct {
 	e       *Engine
 	rule    *rulelang.Rule
-	index   int
 	levels  []*joinLevel
 	actions []action
 	en      env

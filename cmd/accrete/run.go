@@ -26,10 +26,10 @@ import (
 // (aggregate values, contributing facts, threshold results), each line
 // starting with "#   ".
 //
-// The files run in order through one engine. Each file is checked on its
-// own, so it declares the types it uses; a type declared in several files
-// must be declared the same way. When a file does not check, its
-// diagnostics are printed on stderr and nothing runs. Runtime errors (a
+// The files run in order through one engine, as one program: each file is
+// checked as a continuation of the files before it (rulelang's
+// Program.Extend), so it sees their types and rules. When a file does not
+// check, the diagnostics are printed on stderr and nothing runs. Runtime errors (a
 // fact of a type not declared yet, a retraction of a missing key) are
 // printed on stderr as file:line:col: message and the run continues with
 // the next statement. The exit code is 0 when everything ran cleanly, 1
@@ -54,6 +54,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var progs []*rulelang.Program
+	var prev *rulelang.Program
 	failed := false
 	for _, name := range fs.Args() {
 		src, err := os.ReadFile(name)
@@ -62,13 +63,27 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		p, err := rulelang.Compile(name, src)
+		f, err := rulelang.ParseFile(name, src)
+		if err != nil {
+			// Checking a file with syntax errors would only report
+			// consequences of them.
+			writeDiagnostics(stderr, err)
+			failed = true
+			continue
+		}
+		var p *rulelang.Program
+		if prev == nil {
+			p, err = rulelang.Check(f)
+		} else {
+			p, err = prev.Extend(f)
+		}
 		if err != nil {
 			writeDiagnostics(stderr, err)
 			failed = true
 			continue
 		}
 		progs = append(progs, p)
+		prev = p
 	}
 	if failed {
 		return 1
