@@ -14,7 +14,8 @@
 //	x, err := e.Explain("dept_avg", rulelang.StringValue("d1"))
 //
 // [Engine.Exec] runs a whole program statement by statement, as
-// accrete run does.
+// accrete run does: each fact or retraction is a step, unless
+// [ExecOptions.Batch] makes every run of consecutive ones a single step.
 //
 // # Working memory
 //
@@ -23,8 +24,10 @@
 // replaces it (a modify); asserting an equal fact changes nothing.
 // Retracting a missing key is an error ([ErrNoFact]). Facts are numbered in
 // the order their keys were first asserted; a key retracted and asserted
-// again keeps its number. Field values are stored as 8-byte codes, strings
-// interned with reference counts.
+// again keeps its number, so a retracted fact's slot stays reserved for its
+// key: working memory grows with the number of distinct keys ever
+// asserted. Field values are stored as 8-byte codes, strings interned with
+// reference counts.
 //
 // # The network
 //
