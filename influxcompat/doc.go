@@ -40,7 +40,9 @@
 // # SELECT
 //
 // Fields, tags, * and regular expressions (typed with ::field and ::tag),
-// aggregates (several per statement) with AS; FROM one or more
+// aggregates (several per statement) with AS, arithmetic on fields or on
+// aggregates (+, -, *, /, %, with InfluxDB's float division of integers and
+// null propagation); FROM one or more
 // measurements, db.rp.measurement and regular expressions; WHERE with time
 // ranges (RFC 3339, epoch integers and durations, now() arithmetic), tag
 // predicates (=, !=, =~, !~, AND, OR, parentheses) and field predicates;
@@ -110,8 +112,8 @@
 //
 // accrete runs every statement of a request even when an earlier one
 // fails (InfluxDB stops and marks the rest "not executed"). Not supported:
-// subqueries, arithmetic in the SELECT clause, selectors combined with
-// tags or fields (SELECT max(v), host), tz(), bound parameters, and the
+// subqueries, selectors combined with tags or fields (SELECT max(v), host),
+// math functions (abs, sqrt, ...), tz(), bound parameters, and the other
 // functions listed above. mean() of a string field and similar type errors
 // have accrete's wording. SHOW DATABASES lists databases by name, not by
 // creation.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,10 +59,25 @@ type selectPlan struct {
 // column is one output column after time: a call's result or a raw tag or
 // field value.
 type column struct {
-	call  int    // index in selectPlan.calls, or -1
-	ref   string // raw: the tag or field name
-	isTag bool   // raw: ref is a tag
+	call  int    // a bare call: index in selectPlan.calls; else -1
+	ref   string // a bare reference: the tag or field name
+	isTag bool   // ref is a tag
+	// expr is arithmetic, evaluated per row with influxql's evaluator: its
+	// calls are replaced by references to callSymbol(i), its references
+	// read the values of refs.
+	expr influxql.Expr
+	refs []auxRef
 }
+
+// auxRef is a tag or field a raw row reads.
+type auxRef struct {
+	name  string
+	isTag bool
+}
+
+// callSymbol names the value of call i in arithmetic; no field or tag
+// name contains a NUL byte.
+func callSymbol(i int) string { return "\x00" + strconv.Itoa(i) }
 
 // callPlan is one distinct aggregate call.
 type callPlan struct {
@@ -300,32 +316,47 @@ func (p *selectPlan) compileFields() error {
 	fields := p.stmt.Fields
 	hasAux, onlySelectors, hasDistinct := false, true, false
 	byString := map[string]int{}
+	addCall := func(e *influxql.Call) (int, error) {
+		c, err := compileCall(e)
+		if err != nil {
+			return 0, err
+		}
+		if c.fn == aggregate.Distinct && !c.countDistinct {
+			hasDistinct = true
+		}
+		if !influxql.IsSelector(e) {
+			onlySelectors = false
+		}
+		key := e.String()
+		i, ok := byString[key]
+		if !ok {
+			i = len(p.calls)
+			byString[key] = i
+			p.calls = append(p.calls, c)
+		}
+		return i, nil
+	}
 	for _, f := range fields {
-		switch e := f.Expr.(type) {
+		// Fold constants first, as InfluxDB does: 1 + 1 is a literal.
+		switch e := influxql.Reduce(f.Expr, nil).(type) {
 		case *influxql.VarRef:
 			hasAux = true
 			p.cols = append(p.cols, column{call: -1, ref: e.Val, isTag: e.Type == influxql.Tag})
 		case *influxql.Call:
-			c, err := compileCall(e)
+			i, err := addCall(e)
 			if err != nil {
 				return err
 			}
-			if c.fn == aggregate.Distinct && !c.countDistinct {
-				hasDistinct = true
-			}
-			if !influxql.IsSelector(e) {
-				onlySelectors = false
-			}
-			key := e.String()
-			i, ok := byString[key]
-			if !ok {
-				i = len(p.calls)
-				byString[key] = i
-				p.calls = append(p.calls, c)
-			}
 			p.cols = append(p.cols, column{call: i})
 		case *influxql.BinaryExpr, *influxql.ParenExpr:
-			return fmt.Errorf("expressions in the SELECT clause are not supported: %s", untyped(e))
+			col := column{call: -1}
+			expr, err := arithmetic(e, addCall, &col.refs)
+			if err != nil {
+				return err
+			}
+			col.expr = expr
+			hasAux = hasAux || len(col.refs) > 0
+			p.cols = append(p.cols, col)
 		case influxql.Literal:
 			return errors.New("field must contain at least one variable")
 		case *influxql.Wildcard, *influxql.RegexLiteral:
@@ -348,7 +379,7 @@ func (p *selectPlan) compileFields() error {
 		p.raw = true
 		return nil
 	}
-	if hasDistinct && (len(fields) != 1 || hasAux) {
+	if hasDistinct && (len(fields) != 1 || hasAux || p.cols[0].expr != nil) {
 		return errors.New("aggregate function distinct() cannot be combined with other functions or fields")
 	}
 	if hasAux {
@@ -361,6 +392,60 @@ func (p *selectPlan) compileFields() error {
 	}
 	p.selector = len(p.calls) == 1 && influxql.IsSelector(p.calls[0].expr) && p.interval.IsZero()
 	return nil
+}
+
+// arithmetic checks an arithmetic field expression and returns it ready
+// for evaluation: calls (registered with addCall) become references to
+// their symbols, references lose their types and are listed in refs.
+func arithmetic(e influxql.Expr, addCall func(*influxql.Call) (int, error), refs *[]auxRef) (influxql.Expr, error) {
+	switch e := e.(type) {
+	case *influxql.BinaryExpr:
+		_, l := e.LHS.(influxql.Literal)
+		_, r := e.RHS.(influxql.Literal)
+		if l && r {
+			return nil, errors.New("cannot perform a binary expression on two literals")
+		}
+		lhs, err := arithmetic(e.LHS, addCall, refs)
+		if err != nil {
+			return nil, err
+		}
+		rhs, err := arithmetic(e.RHS, addCall, refs)
+		if err != nil {
+			return nil, err
+		}
+		return &influxql.BinaryExpr{Op: e.Op, LHS: lhs, RHS: rhs}, nil
+	case *influxql.ParenExpr:
+		inner, err := arithmetic(e.Expr, addCall, refs)
+		if err != nil {
+			return nil, err
+		}
+		return &influxql.ParenExpr{Expr: inner}, nil
+	case *influxql.Call:
+		i, err := addCall(e)
+		if err != nil {
+			return nil, err
+		}
+		return &influxql.VarRef{Val: callSymbol(i)}, nil
+	case *influxql.VarRef:
+		ref := auxRef{name: e.Val, isTag: e.Type == influxql.Tag}
+		if !slices.Contains(*refs, ref) {
+			*refs = append(*refs, ref)
+		}
+		return &influxql.VarRef{Val: e.Val}, nil
+	case *influxql.Wildcard, *influxql.RegexLiteral:
+		return nil, fmt.Errorf("unsupported expression with wildcard: %s", untyped(e))
+	case influxql.Literal:
+		return e, nil
+	}
+	return nil, fmt.Errorf("unsupported expression in the SELECT clause: %s", untyped(e))
+}
+
+// evalArithmetic evaluates an arithmetic column on the values m holds
+// for its symbols and references, as InfluxDB does: integer division gives
+// a float, null operands give null.
+func evalArithmetic(expr influxql.Expr, m map[string]any) any {
+	v := influxql.ValuerEval{Valuer: influxql.MapValuer(m), IntegerFloatDivision: true}
+	return v.Eval(expr)
 }
 
 // untyped returns e without the types RewriteFields gave its references,

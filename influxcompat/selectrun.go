@@ -455,19 +455,32 @@ func (p *selectPlan) join(pts [][]point) [][]any {
 		row := make([]any, 1+len(p.cols))
 		row[0] = t
 		for k, c := range p.cols {
+			if c.expr != nil {
+				row[1+k] = evalArithmetic(c.expr, symbols(vals))
+				continue
+			}
 			row[1+k] = vals[c.call]
 		}
 		rows = append(rows, row)
 	}
 }
 
+// symbols maps the symbols of calls to their values in one row.
+func symbols(vals []any) map[string]any {
+	m := make(map[string]any, len(vals))
+	for i, v := range vals {
+		m[callSymbol(i)] = v
+	}
+	return m
+}
+
 // rawRows reads the points of one measurement for a SELECT without calls.
 func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr) ([]*Row, error) {
 	fields := s.fieldSet()
 	var names []string // fields read, in the order of RawSeries values
-	for _, c := range p.cols {
-		if _, ok := fields[c.ref]; ok && !c.isTag && !slices.Contains(names, c.ref) {
-			names = append(names, c.ref)
+	for _, r := range p.auxRefs() {
+		if _, ok := fields[r.name]; ok && !r.isTag && !slices.Contains(names, r.name) {
+			names = append(names, r.name)
 		}
 	}
 	if len(names) == 0 {
@@ -494,22 +507,13 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr) ([]*Row, 
 	if err != nil {
 		return nil, err
 	}
-	// Where each column's value comes from: a field slot or a tag.
-	slot := make([]int, len(p.cols))
-	for k, c := range p.cols {
-		slot[k] = -1
-		if _, ok := fields[c.ref]; ok && !c.isTag {
-			slot[k] = slices.Index(names, c.ref)
-		}
-	}
-	aux := p.auxOrder(fields)
 	groups := res.Groups
 	if !p.ascending {
 		slices.Reverse(groups)
 	}
 	var rows []*Row
 	for _, g := range groups {
-		m := &rawMerge{p: p, names: names, slot: slot, aux: aux}
+		m := newRawMerge(p, names, fields)
 		vals := m.merge(g.Series, p.offset, p.limit)
 		if len(vals) == 0 {
 			continue
@@ -521,56 +525,92 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr) ([]*Row, 
 	return rows, nil
 }
 
-// auxOrder returns the columns in the order InfluxDB breaks ties between
-// points of equal time from different series: its auxiliary fields sorted
-// by name.
-func (p *selectPlan) auxOrder(fields fieldSet) []int {
-	idx := make([]int, len(p.cols))
-	for i := range idx {
-		idx[i] = i
+// auxRefs returns the tags and fields the columns of a raw query read,
+// sorted by name: the order in which InfluxDB breaks ties between points of
+// equal time from different series.
+func (p *selectPlan) auxRefs() []auxRef {
+	var refs []auxRef
+	for _, c := range p.cols {
+		if c.expr == nil {
+			refs = append(refs, auxRef{name: c.ref, isTag: c.isTag})
+		}
+		refs = append(refs, c.refs...)
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(p.cols[a].ref, p.cols[b].ref) })
-	return idx
+	slices.SortStableFunc(refs, func(a, b auxRef) int { return strings.Compare(a.name, b.name) })
+	return slices.Compact(refs)
 }
 
 // rawMerge merges the points of the series of one group into rows.
 type rawMerge struct {
 	p     *selectPlan
-	names []string
-	slot  []int // per column: field slot, or -1 for a tag
-	aux   []int // columns in tie-break order
+	names []string // the fields in the series' values
+	refs  []auxRef // everything the columns read, sorted by name
+	slot  []int    // per ref: field slot, or -1 for a tag
+	col   []int    // per bare column: index in refs, or -1 for arithmetic
 	heap  []*rawCursor
+	m     map[string]any // scratch for arithmetic
+}
+
+func newRawMerge(p *selectPlan, names []string, fields fieldSet) *rawMerge {
+	m := &rawMerge{p: p, names: names, refs: p.auxRefs(), m: map[string]any{}}
+	m.slot = make([]int, len(m.refs))
+	for i, r := range m.refs {
+		m.slot[i] = -1
+		if _, ok := fields[r.name]; ok && !r.isTag {
+			m.slot[i] = slices.Index(names, r.name)
+		}
+	}
+	m.col = make([]int, len(p.cols))
+	for k, c := range p.cols {
+		m.col[k] = -1
+		if c.expr == nil {
+			m.col[k] = slices.Index(m.refs, auxRef{name: c.ref, isTag: c.isTag})
+		}
+	}
+	return m
 }
 
 // rawCursor walks the points of one series. tags holds the value of each
-// tag column, boxed once for all rows (nil for field columns and missing
-// tags).
+// tag ref, boxed once for all rows (nil for fields and missing tags).
 type rawCursor struct {
 	s    *query.RawSeries
 	i    int
 	tags []any
 }
 
-func (m *rawMerge) value(c *rawCursor, col int) any {
-	if k := m.slot[col]; k >= 0 {
+// value returns the value of ref r at the cursor's point.
+func (m *rawMerge) value(c *rawCursor, r int) any {
+	if k := m.slot[r]; k >= 0 {
 		v := c.s.Values[c.i*len(m.names)+k]
 		if !v.IsValid() {
 			return nil
 		}
 		return v.Interface()
 	}
-	return c.tags[col]
+	return c.tags[r]
 }
 
-// auxString returns the value of a column as a string, for the tie-break,
-// and whether it is one.
-func (m *rawMerge) auxString(c *rawCursor, col int) (string, bool) {
-	if k := m.slot[col]; k >= 0 {
+// auxString returns the value of ref r as a string, for the tie-break, and
+// whether it is one.
+func (m *rawMerge) auxString(c *rawCursor, r int) (string, bool) {
+	if k := m.slot[r]; k >= 0 {
 		v := c.s.Values[c.i*len(m.names)+k]
 		return v.StringV(), v.Type() == model.TypeString
 	}
-	s, ok := c.tags[col].(string)
+	s, ok := c.tags[r].(string)
 	return s, ok
+}
+
+// column returns the value of output column k at the cursor's point.
+func (m *rawMerge) column(c *rawCursor, k int) any {
+	if r := m.col[k]; r >= 0 {
+		return m.value(c, r)
+	}
+	col := &m.p.cols[k]
+	for _, ref := range col.refs {
+		m.m[ref.name] = m.value(c, slices.Index(m.refs, ref))
+	}
+	return evalArithmetic(col.expr, m.m)
 }
 
 // Len, Less, Swap, Push and Pop implement heap.Interface.
@@ -586,9 +626,9 @@ func (m *rawMerge) Less(i, j int) bool {
 	}
 	// Equal times: compare the string values of the auxiliary fields in
 	// order, stopping at the first that is not a string; then series key.
-	for _, col := range m.aux {
-		va, oka := m.auxString(a, col)
-		vb, okb := m.auxString(b, col)
+	for r := range m.refs {
+		va, oka := m.auxString(a, r)
+		vb, okb := m.auxString(b, r)
 		if !oka || !okb {
 			break
 		}
@@ -619,11 +659,11 @@ func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
 	for i := range series {
 		s := &series[i]
 		n += s.Len()
-		c := &rawCursor{s: s, tags: make([]any, len(m.p.cols))}
-		for k, col := range m.p.cols {
-			if m.slot[k] < 0 && col.isTag {
-				if v, ok := s.Tags.Get(col.ref); ok && v != "" {
-					c.tags[k] = v
+		c := &rawCursor{s: s, tags: make([]any, len(m.refs))}
+		for r, ref := range m.refs {
+			if m.slot[r] < 0 && ref.isTag {
+				if v, ok := s.Tags.Get(ref.name); ok && v != "" {
+					c.tags[r] = v
 				}
 			}
 		}
@@ -649,7 +689,7 @@ func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
 			start := len(cells)
 			cells = append(cells, c.s.Times[c.i])
 			for k := range m.p.cols {
-				cells = append(cells, m.value(c, k))
+				cells = append(cells, m.column(c, k))
 			}
 			rows = append(rows, cells[start:len(cells):len(cells)])
 		}
