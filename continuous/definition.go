@@ -159,15 +159,15 @@ func (f *Field) UnmarshalYAML(n *yaml.Node) error {
 // error wrapping ErrInvalid that names the aggregate and lists what is
 // wrong. Register checks the rest (databases, field types, other
 // aggregates).
-func (d *Definition) Validate() error {
+func (d Definition) Validate() error {
 	_, err := d.normalized()
 	return err
 }
 
 // normalized returns a copy of d with function names in canonical form,
 // default output names filled in and GroupBy sorted, or the problems of d.
-func (d *Definition) normalized() (Definition, error) {
-	n := *d
+func (d Definition) normalized() (Definition, error) {
+	n := d
 	n.GroupBy = slices.Clone(d.GroupBy)
 	n.Fields = slices.Clone(d.Fields)
 	var problems []string

@@ -565,4 +565,3 @@ func (a *agg) checkField(o output, f storage.FieldInfo) error {
 	}
 	return nil
 }
-

@@ -2,6 +2,7 @@ package continuous
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"sort"
@@ -115,3 +116,5 @@ func refresh(t testing.TB, e *Engine, name string, now time.Time) Stats {
 	}
 	return st
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

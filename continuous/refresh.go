@@ -189,37 +189,38 @@ func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.
 	if err != nil && !errors.Is(err, errStop) {
 		return false, err
 	}
-	// clip trims a dirty range to the recomputable buckets and takes at
-	// most n buckets of it; it updates or deletes the range's key.
-	clip := func(k, v []byte, n int) (span, bool) {
+	// bounds trims a dirty range to the recomputable buckets: not frozen,
+	// below the watermark. It deletes the range's key when nothing is
+	// left.
+	bounds := func(k, v []byte) (int64, int64, bool) {
 		lo, hi, ok := readSpan(v)
-		if !ok {
-			ops = append(ops, metaOp{key: slices.Clone(k), del: true})
-			return span{}, false
-		}
-		lo = max(lo, a.bucketUp(low))
-		if w == unset {
-			hi = lo - 1
-		} else {
-			hi = min(hi, w-iv)
-		}
-		if lo > hi || n <= 0 {
-			if lo > hi {
-				ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+		if ok {
+			lo = max(lo, a.bucketUp(low))
+			if w == unset {
+				hi = lo - 1
+			} else {
+				hi = min(hi, w-iv)
 			}
-			return span{}, false
 		}
-		end := hi
-		if (hi-lo)/iv >= int64(n) {
-			end = lo + int64(n-1)*iv
-			ops = append(ops, metaOp{key: slices.Clone(k), value: appendSpan(nil, end+iv, hi)})
-			full = true
-		} else {
+		if !ok || lo > hi {
 			ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+			return 0, 0, false
 		}
-		return span{lo, end}, true
+		return lo, hi, true
+	}
+	// rest records what is left of a range after its buckets up to done.
+	rest := func(k []byte, done, hi int64) {
+		if done >= hi {
+			ops = append(ops, metaOp{key: slices.Clone(k), del: true})
+			return
+		}
+		ops = append(ops, metaOp{key: slices.Clone(k), value: appendSpan(nil, done+iv, hi)})
+		full = true
 	}
 	if !full {
+		// A delete: its source data is gone, so only buckets that have
+		// partial states can change. Late writes into the range have
+		// markers of their own.
 		err = r.IterMeta(namespace, appendID(nil, keyRange, a.id), func(k, v []byte) error {
 			if budget <= 0 {
 				full = true
@@ -230,10 +231,24 @@ func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.
 				ops = append(ops, metaOp{key: slices.Clone(k), del: true})
 				return nil
 			}
-			if s, ok := clip(k, v, budget); ok {
-				work[group] = append(work[group], s)
-				budget -= int((s.hi-s.lo)/iv) + 1
+			lo, hi, ok := bounds(k, v)
+			if !ok {
+				return nil
 			}
+			done := hi
+			err := scanStates(r, a.id, group, lo, hi, iv, func(bucket int64, _ []byte) error {
+				if budget <= 0 {
+					done = bucket - iv
+					return errStop
+				}
+				work[group] = append(work[group], span{bucket, bucket})
+				budget--
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStop) {
+				return err
+			}
+			rest(k, done, hi)
 			return nil
 		})
 		if err != nil && !errors.Is(err, errStop) {
@@ -242,21 +257,38 @@ func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.
 	}
 	var groupsAll map[string][]storage.Series
 	if !full {
+		// A backfill of every group: only where the source has data
+		// partitions.
+		var parts []storage.PartitionInfo
 		err = r.IterMeta(namespace, appendID(nil, keyAllRange, a.id), func(k, v []byte) error {
 			if budget <= 0 {
 				full = true
 				return errStop
+			}
+			lo, hi, ok := bounds(k, v)
+			if !ok {
+				return nil
 			}
 			if groupsAll == nil {
 				var err error
 				if groupsAll, err = e.allGroups(a); err != nil {
 					return err
 				}
+				if parts, err = e.db.Partitions(a.src.db, a.src.rp); err != nil && !isGone(err) {
+					return err
+				}
 			}
-			if s, ok := clip(k, v, max(1, budget/max(1, len(groupsAll)))); ok {
-				all = append(all, s)
-				budget -= (int((s.hi-s.lo)/iv) + 1) * max(1, len(groupsAll))
+			i := sort.Search(len(parts), func(i int) bool { return parts[i].Last >= lo })
+			if i == len(parts) || parts[i].Start > hi+iv-1 {
+				rest(k, hi, hi)
+				return nil
 			}
+			lo = max(lo, a.bucket(parts[i].Start))
+			n := int64(max(1, budget/max(1, len(groupsAll))))
+			end := min(hi, lo+(n-1)*iv, a.bucket(parts[i].Last))
+			all = append(all, span{lo, end})
+			budget -= int((end-lo)/iv+1) * max(1, len(groupsAll))
+			rest(k, end, hi)
 			return nil
 		})
 		if err != nil && !errors.Is(err, errStop) {
