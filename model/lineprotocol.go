@@ -133,61 +133,102 @@ func ParseLines(data []byte, opts ParseOptions) ([]Point, error) {
 	}
 
 	dec := lineprotocol.NewDecoderWithBytes(data)
-	var points []Point
+	pd := parser{
+		dec:     dec,
+		prec:    prec,
+		now:     now,
+		strs:    make(map[string]string),
+		points:  make([]Point, 0, countLines(data)),
+		tagBuf:  nil,
+		fieldBf: nil,
+	}
 	for dec.Next() {
-		p, err := decodePoint(dec, prec, now)
-		if err != nil {
-			return nil, lineError(data, err, len(points))
+		if err := pd.decodePoint(); err != nil {
+			return nil, lineError(data, err, len(pd.points))
 		}
-		points = append(points, p)
 	}
 	if err := dec.Err(); err != nil {
-		return nil, lineError(data, err, len(points))
+		return nil, lineError(data, err, len(pd.points))
 	}
-	return points, nil
+	return pd.points, nil
 }
 
-func decodePoint(dec *lineprotocol.Decoder, prec Precision, now int64) (Point, error) {
+// parser holds the state of one ParseLines call. Names and tag values are
+// interned per call (a batch repeats them on every line), and the tags and
+// fields of all points are carved from shared backing arrays, so a batch
+// costs a few allocations per distinct string instead of several per line.
+type parser struct {
+	dec     *lineprotocol.Decoder
+	prec    Precision
+	now     int64
+	strs    map[string]string
+	points  []Point
+	tagBuf  []Tag   // backing array tags are carved from
+	fieldBf []Field // backing array fields are carved from
+}
+
+// arenaChunk is how many tags or fields one backing array holds.
+const arenaChunk = 4096
+
+func (pd *parser) intern(b []byte) string {
+	if s, ok := pd.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	pd.strs[s] = s
+	return s
+}
+
+func (pd *parser) decodePoint() error {
+	dec := pd.dec
 	var p Point
 	m, err := dec.Measurement()
 	if err != nil {
-		return p, err
+		return err
 	}
-	p.Measurement = string(m)
+	p.Measurement = pd.intern(m)
+	tags := pd.tagBuf[len(pd.tagBuf):]
 	for {
 		k, v, err := dec.NextTag()
 		if err != nil {
-			return p, err
+			return err
 		}
 		if k == nil {
 			break
 		}
 		if string(k) == "time" {
-			return p, fmt.Errorf("invalid tag key %q: \"time\" is reserved", k)
+			return fmt.Errorf("invalid tag key %q: \"time\" is reserved", k)
 		}
 		if len(v) == 0 {
-			return p, fmt.Errorf("tag %q has an empty value", k)
+			return fmt.Errorf("tag %q has an empty value", k)
 		}
-		p.Tags = append(p.Tags, Tag{Key: string(k), Value: string(v)})
+		tags = append(tags, Tag{Key: pd.intern(k), Value: pd.intern(v)})
 	}
-	p.Tags.Sort()
+	if len(tags) > 0 {
+		p.Tags = tags[:len(tags):len(tags)]
+		if !tagsSorted(p.Tags) {
+			p.Tags.Sort()
+		}
+		pd.tagBuf = carve(pd.tagBuf, tags)
+	}
+	fields := pd.fieldBf[len(pd.fieldBf):]
 	for {
 		k, v, err := dec.NextField()
 		if err != nil {
-			return p, err
+			return err
 		}
 		if k == nil {
 			break
 		}
 		if string(k) == "time" {
-			return p, fmt.Errorf("invalid field key %q: \"time\" is reserved", k)
+			return fmt.Errorf("invalid field key %q: \"time\" is reserved", k)
 		}
 		var fv FieldValue
 		switch v.Kind() {
 		case lineprotocol.Float:
 			f := v.FloatV()
 			if math.IsInf(f, 0) || math.IsNaN(f) {
-				return p, fmt.Errorf("field %q: %v is not a valid float", k, f)
+				return fmt.Errorf("field %q: %v is not a valid float", k, f)
 			}
 			fv = Float(f)
 		case lineprotocol.Int:
@@ -199,28 +240,96 @@ func decodePoint(dec *lineprotocol.Decoder, prec Precision, now int64) (Point, e
 		case lineprotocol.Bool:
 			fv = Bool(v.BoolV())
 		default:
-			return p, fmt.Errorf("field %q has an unknown value kind %v", k, v.Kind())
+			return fmt.Errorf("field %q has an unknown value kind %v", k, v.Kind())
 		}
-		p.Fields = setField(p.Fields, string(k), fv)
+		fields = setField(fields, pd.intern(k), fv)
 	}
+	p.Fields = fields[:len(fields):len(fields)]
+	pd.fieldBf = carve(pd.fieldBf, fields)
 	tb, err := dec.TimeBytes()
 	if err != nil {
-		return p, err
+		return err
 	}
 	if tb == nil {
-		p.Time = now
-		return p, nil
+		p.Time = pd.now
+	} else {
+		ts, ok := parseTimestamp(tb)
+		if !ok {
+			return fmt.Errorf("invalid timestamp %q", tb)
+		}
+		ns := ts * int64(pd.prec)
+		if pd.prec != Nanosecond && ns/int64(pd.prec) != ts {
+			return fmt.Errorf("timestamp %d%s is out of range", ts, pd.prec)
+		}
+		p.Time = ns
 	}
-	ts, err := strconv.ParseInt(string(tb), 10, 64)
-	if err != nil {
-		return p, fmt.Errorf("invalid timestamp %q", tb)
+	pd.points = append(pd.points, p)
+	return nil
+}
+
+// carve records that used, which was appended to the free tail of buf, is
+// taken, and returns the buffer to carve the next slice from: buf extended
+// by used when used still lives in buf's backing array, else a fresh array.
+// A slice that outgrew the tail was reallocated by append and owns its
+// array alone, so nothing is shared between points either way.
+func carve[T any](buf, used []T) []T {
+	if len(used) > 0 && cap(buf)-len(buf) >= len(used) && &buf[:len(buf)+1][len(buf)] == &used[0] {
+		buf = buf[:len(buf)+len(used)]
 	}
-	ns := ts * int64(prec)
-	if prec != Nanosecond && ns/int64(prec) != ts {
-		return p, fmt.Errorf("timestamp %d%s is out of range", ts, prec)
+	if cap(buf)-len(buf) < 64 {
+		buf = make([]T, 0, arenaChunk)
 	}
-	p.Time = ns
-	return p, nil
+	return buf
+}
+
+func tagsSorted(ts Tags) bool {
+	for i := 1; i < len(ts); i++ {
+		if ts[i-1].Key >= ts[i].Key {
+			return false
+		}
+	}
+	return true
+}
+
+// parseTimestamp parses a decimal int64 without allocating.
+func parseTimestamp(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > 1<<63-1 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// countLines returns the number of newline-terminated or final lines, an
+// upper bound of the number of points, to size the result once.
+func countLines(data []byte) int {
+	n := 1
+	for _, c := range data {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
 }
 
 func setField(fs []Field, k string, v FieldValue) []Field {
