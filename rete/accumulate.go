@@ -37,6 +37,7 @@ import (
 type aggRule struct {
 	e    *Engine
 	rule *rulelang.Rule
+	pos  int // index in Engine.rules
 	main *typeMem
 	root *rootVar
 	srcs []*srcVar // by variable index; srcs[0] is nil
@@ -324,9 +325,14 @@ func (r *aggRule) ensureMain(m uint32) {
 func (r *aggRule) markDirty(m uint32) {
 	if r.dirtyAt[m] != r.epoch {
 		r.dirtyAt[m] = r.epoch
+		if len(r.dirty) == 0 {
+			r.e.pendingRules = append(r.e.pendingRules, r)
+		}
 		r.dirty = append(r.dirty, m)
 	}
 }
+
+func (r *aggRule) position() int { return r.pos }
 
 func (r *aggRule) state(m uint32, ai int) *aggState {
 	return &r.states[int(m)*len(r.aggs)+ai]

@@ -43,7 +43,10 @@ type Engine struct {
 	typeList   []*typeMem
 	rules      []ruleNet
 	ruleByName map[string]ruleNet
-	subs       []*subscription
+	// pendingRules are the rules with activation changes for the next
+	// agenda; each is listed once (see ruleNet.pending).
+	pendingRules []ruleNet
+	subs         []*subscription
 
 	// Step state: the contents tracked facts had when the step began, and
 	// string references to drop once the step's agenda has run.
@@ -60,6 +63,8 @@ type Engine struct {
 
 // ruleNet is the network of one rule.
 type ruleNet interface {
+	// position returns the rule's index in Engine.rules.
+	position() int
 	// agenda updates the activations changed in the step and appends
 	// their events to out, unless out is nil.
 	agenda(out *[]Event)
@@ -268,9 +273,12 @@ func (e *Engine) run() ([]Event, error) {
 	if len(e.subs) == 0 {
 		out = nil
 	}
-	for _, r := range e.rules {
+	slices.SortFunc(e.pendingRules, func(a, b ruleNet) int { return a.position() - b.position() })
+	for _, r := range e.pendingRules {
 		r.agenda(out)
 	}
+	clear(e.pendingRules)
+	e.pendingRules = e.pendingRules[:0]
 	var err error
 	if e.opts.Check {
 		err = e.check()

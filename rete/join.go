@@ -19,6 +19,7 @@ import (
 type joinRule struct {
 	e       *Engine
 	rule    *rulelang.Rule
+	pos     int // index in Engine.rules
 	levels  []*joinLevel
 	actions []action
 	en      env
@@ -280,24 +281,30 @@ func (l *joinLevel) modify(uint32, []uint64, []uint64) {
 	panic("BUG: in-place modify of a join level")
 }
 
-func (jr *joinRule) logAdd(tok *token) {
-	slots := slotsOf(tok, len(jr.levels)-1)
+func (jr *joinRule) position() int { return jr.pos }
+
+// entry returns the log entry of a tuple, creating it.
+func (jr *joinRule) entry(slots []uint32, before bool) (*logEntry, bool) {
 	k := jr.tupleKey(slots)
 	if e, ok := jr.log[string(k)]; ok {
-		e.tok = tok
-		return
+		return e, true
 	}
-	jr.log[string(k)] = &logEntry{tok: tok, slots: slots}
+	if len(jr.log) == 0 {
+		jr.e.pendingRules = append(jr.e.pendingRules, jr)
+	}
+	e := &logEntry{before: before, slots: slots}
+	jr.log[string(k)] = e
+	return e, false
+}
+
+func (jr *joinRule) logAdd(tok *token) {
+	e, _ := jr.entry(slotsOf(tok, len(jr.levels)-1), false)
+	e.tok = tok
 }
 
 func (jr *joinRule) logRemove(tok *token) {
-	slots := slotsOf(tok, len(jr.levels)-1)
-	k := jr.tupleKey(slots)
-	if e, ok := jr.log[string(k)]; ok {
-		e.tok = nil
-		return
-	}
-	jr.log[string(k)] = &logEntry{before: true, slots: slots}
+	e, _ := jr.entry(slotsOf(tok, len(jr.levels)-1), true)
+	e.tok = nil
 }
 
 // agenda turns the step's tuple changes into events, in tuple order.

@@ -9,7 +9,7 @@ import (
 // newAggRule builds the accumulate network of an aggregation rule and
 // feeds it working memory.
 func (e *Engine) newAggRule(r *rulelang.Rule, types []*typeMem) *aggRule {
-	ar := &aggRule{e: e, rule: r, main: types[0], epoch: 1}
+	ar := &aggRule{e: e, rule: r, pos: len(e.rules), main: types[0], epoch: 1}
 	ar.en = env{e: e, rows: ar.rows[:]}
 	ar.root = &rootVar{r: ar, t: types[0], alpha: e.alphaFor(types[0], r.Vars[0].Filters)}
 	ar.srcs = make([]*srcVar, len(r.Vars))
@@ -66,7 +66,7 @@ func (e *Engine) newAggRule(r *rulelang.Rule, types []*typeMem) *aggRule {
 // variables and feeds it working memory.
 func (e *Engine) newJoinRule(r *rulelang.Rule, types []*typeMem) *joinRule {
 	n := len(r.Vars)
-	jr := &joinRule{e: e, rule: r, log: make(map[string]*logEntry)}
+	jr := &joinRule{e: e, rule: r, pos: len(e.rules), log: make(map[string]*logEntry)}
 	jr.rows = make([][]uint64, n)
 	jr.en = env{e: e, rows: jr.rows}
 	for i, v := range r.Vars {
