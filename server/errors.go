@@ -85,6 +85,9 @@ func errorStatus(err error) (int, string) {
 	case errors.Is(err, errNotConfigured):
 		return http.StatusServiceUnavailable, err.Error()
 	}
+	if status, msg, ok := rulesErrorStatus(err); ok {
+		return status, msg
+	}
 	if errors.As(err, &we) {
 		switch {
 		case errors.Is(err, storage.ErrDatabaseNotFound):

@@ -64,6 +64,9 @@ type Options struct {
 	QueryTimeout time.Duration
 	// Auth, when not nil, requires credentials on /write and /query.
 	Auth *Auth
+	// Rules serves the rules API (rules.go). Without it those routes
+	// answer 503.
+	Rules Rules
 }
 
 // Server serves the HTTP API. Create it with New; it is safe for concurrent
@@ -79,6 +82,8 @@ type Server struct {
 
 	// closing is set when Shutdown starts; /ready then answers 503.
 	closing atomic.Bool
+	// streams ends the event streams at shutdown.
+	streams streamSet
 }
 
 // New returns a Server with the given options; nil means all defaults.
@@ -99,6 +104,9 @@ func New(opts *Options) *Server {
 		s.now = time.Now
 	}
 	s.metrics = newMetrics(s.opts.Stats)
+	if s.opts.Rules != nil {
+		s.metrics.reg.MustRegister(newRulesCollector(s.opts.Rules))
+	}
 	s.handler = s.routes()
 	s.http = &http.Server{
 		Handler:           s.handler,
@@ -106,6 +114,7 @@ func New(opts *Options) *Server {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	s.http.RegisterOnShutdown(s.streams.close)
 	return s
 }
 
@@ -120,6 +129,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /health", s.wrap("health", s.health))
 	mux.Handle("GET /ready", s.wrap("ready", s.ready))
 	mux.Handle("GET /metrics", s.metrics.handler())
+	s.rulesRoutes(mux)
 	return mux
 }
 
