@@ -467,8 +467,9 @@ func (e *Engine) setEnabled(name string, on bool) error {
 }
 
 // Pending returns the enabled aggregates due for a refresh at now: those
-// never refreshed and those whose last refresh is at least Every (default
-// Interval) before now. They are in dependency order: an aggregate comes
+// never refreshed and those whose last refresh lies before the latest
+// boundary of their Every (default Interval; aligned like the buckets, plus
+// Lag) at or before now. They are in dependency order: an aggregate comes
 // after the aggregate whose target it reads.
 func (e *Engine) Pending(now time.Time) []Definition {
 	var out []Definition
@@ -499,28 +500,33 @@ func (a *agg) every() time.Duration {
 	return time.Duration(a.def.Interval)
 }
 
-// due reports whether a is enabled and its last refresh is at least every
-// before now.
+// due reports whether a is enabled and due at now.
 func (a *agg) due(now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.cur.Load().Enabled || a.mu.dropped {
-		return false
-	}
-	return a.mu.lastProcessed.IsZero() || now.Sub(a.mu.lastProcessed) >= a.every()
+	next, ok := a.nextDue()
+	return ok && !now.Before(next)
 }
 
-// nextDue returns when a is next due, and false when it is disabled.
+// nextDue returns when a is next due, and false when it is disabled: at
+// once when it never ran, else at the first boundary of its Every (aligned
+// like its buckets, plus Lag) after its last run.
 func (a *agg) nextDue() (time.Time, bool) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.cur.Load().Enabled || a.mu.dropped {
+	last, dropped := a.mu.lastProcessed, a.mu.dropped
+	a.mu.Unlock()
+	d := a.cur.Load()
+	if !d.Enabled || dropped {
 		return time.Time{}, false
 	}
-	if a.mu.lastProcessed.IsZero() {
+	if last.IsZero() {
 		return time.Time{}, true
 	}
-	return a.mu.lastProcessed.Add(a.every()), true
+	ev, lag := int64(a.every()), int64(d.Lag)
+	t := last.UnixNano() - lag - a.offset
+	q := t / ev
+	if t%ev < 0 {
+		q--
+	}
+	return time.Unix(0, (q+1)*ev+a.offset+lag), true
 }
 
 // MarkProcessed records t as the time the aggregate was last processed,
