@@ -78,6 +78,9 @@
 //   - Raw rows exist where a selected field has a value; rows of different
 //     series with equal times are ordered by their tag and string values in
 //     column-name order, as InfluxDB's merge does.
+//   - A single selector with tags or fields (SELECT max(v), host) reads
+//     them at the selected point: the tags of its series and its field
+//     values at its time; filled buckets have nulls there.
 //   - SELECT ... INTO writes each row as a point (group tags as tags,
 //     non-null columns as fields) through [Store.Write] and answers one
 //     row "result" with columns time and written: the number of rows,
@@ -112,9 +115,8 @@
 //
 // accrete runs every statement of a request even when an earlier one
 // fails (InfluxDB stops and marks the rest "not executed"). Not supported:
-// subqueries, selectors combined with tags or fields (SELECT max(v), host),
-// math functions (abs, sqrt, ...), tz(), bound parameters, and the other
-// functions listed above. mean() of a string field and similar type errors
+// subqueries, math functions (abs, sqrt, ...), tz(), bound parameters, and
+// the other functions listed above. mean() of a string field and similar type errors
 // have accrete's wording. SHOW DATABASES lists databases by name, not by
 // creation.
 package influxcompat

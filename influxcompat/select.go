@@ -51,6 +51,9 @@ type selectPlan struct {
 	calls   []*callPlan
 	raw     bool
 	empty   bool // nothing to read
+	// auxSelector: a single selector with tags or fields, which are read
+	// at the selected point.
+	auxSelector bool
 	// selector: a single selector call without GROUP BY time reports the
 	// time of the selected point.
 	selector bool
@@ -388,7 +391,7 @@ func (p *selectPlan) compileFields() error {
 		} else if len(p.calls) > 1 {
 			return errors.New("mixing multiple selector functions with tags or fields is not supported")
 		}
-		return errors.New("selector functions with tags or fields are not supported")
+		p.auxSelector = true
 	}
 	p.selector = len(p.calls) == 1 && influxql.IsSelector(p.calls[0].expr) && p.interval.IsZero()
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/accretedb/accrete/aggregate"
 	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/query"
+	"github.com/accretedb/accrete/storage"
 )
 
 // execSelect runs a SELECT and emits its rows, or writes them for SELECT
@@ -83,6 +84,7 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 		Interval:        p.interval,
 		SOffset:         p.soffset,
 		SLimit:          p.slimit,
+		Sources:         p.auxSelector,
 	}
 	fields := s.fieldSet()
 	live := make([]int, 0, len(p.calls)) // calls on fields the measurement has
@@ -108,6 +110,8 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 	if !p.ascending {
 		slices.Reverse(groups)
 	}
+	aux := p.auxReader(x, s, res.Series)
+	defer aux.close()
 	var rows []*Row
 	pts := make([][]point, len(p.calls))
 	for gi, g := range groups {
@@ -128,7 +132,7 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 			}
 			pts[ci] = p.callPoints(c, fields[c.field], g.Calls[j], first)
 		}
-		vals := p.join(pts)
+		vals := p.join(pts, aux.value)
 		if len(vals) == 0 {
 			continue
 		}
@@ -194,10 +198,62 @@ func (p *selectPlan) boundByLimit(x *execution, q *query.AggregateQuery, cond qu
 	return firsts, nil
 }
 
+// auxReader reads the tags and fields of the points selectors select, for
+// statements like SELECT max(v), host.
+type auxReader struct {
+	x      *execution
+	src    *source
+	series []storage.Series
+	fields map[string]storage.FieldInfo
+	cur    query.Cursor // opened on first use
+}
+
+func (p *selectPlan) auxReader(x *execution, s *source, series []storage.Series) *auxReader {
+	a := &auxReader{x: x, src: s, series: series, fields: map[string]storage.FieldInfo{}}
+	for _, f := range s.fields {
+		a.fields[f.Name] = f
+	}
+	return a
+}
+
+func (a *auxReader) close() {
+	if a.cur != nil {
+		a.cur.Close()
+	}
+}
+
+// value returns the value of r at pt's selected point: the tag of its
+// series or its field value at that time; nil without a selected point.
+func (a *auxReader) value(pt *point, r auxRef) any {
+	if pt == nil || pt.src < 0 {
+		return nil
+	}
+	s := &a.series[pt.src]
+	f, isField := a.fields[r.name]
+	if r.isTag || !isField {
+		if v, ok := s.Tags.Get(r.name); ok && v != "" {
+			return v
+		}
+		return nil
+	}
+	if a.cur == nil {
+		a.cur = a.x.snap.NewCursor()
+	}
+	if err := a.cur.Seek(a.src.db, a.src.rp, s.ID, f.ID, pt.sel, pt.sel); err != nil || !a.cur.Next() {
+		return nil
+	}
+	return a.cur.Columns().Value(0).Interface()
+}
+
 // point is one value of one call: its row time and value (nil for null).
 type point struct {
 	time int64
 	val  any
+	// For selectors whose other values a statement reads: the index of the
+	// selected point's series in the aggregate result (-1 for none, as for
+	// filled buckets) and the point's time.
+	src int
+	sel int64
 }
 
 // callPoints turns the buckets of a call in one group into its points:
@@ -217,28 +273,30 @@ func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query
 		}
 		switch {
 		case c.countDistinct:
-			pts = append(pts, point{t, int64(b.State.(*aggregate.DistinctState).Len())})
+			pts = append(pts, point{time: t, val: int64(b.State.(*aggregate.DistinctState).Len()), src: -1})
 		case c.fn == aggregate.Distinct:
 			for _, v := range b.State.(*aggregate.DistinctState).Values() {
-				pts = append(pts, point{t, v.Interface()})
+				pts = append(pts, point{time: t, val: v.Interface(), src: -1})
 			}
 		default:
 			v, ok := b.State.Result()
 			if !ok && c.fn == aggregate.Percentile {
 				continue // out of range: no point at all
 			}
-			if p.selector {
-				if sel, isSel := b.State.(aggregate.Selector); isSel {
-					if ts, _, ok := sel.Selected(); ok {
+			pt := point{val: nil, src: -1}
+			if sel, isSel := b.State.(aggregate.Selector); isSel && (p.selector || p.auxSelector) {
+				if ts, _, ok := sel.Selected(); ok {
+					if p.selector {
 						t = ts
 					}
+					pt.src, pt.sel = b.Series, ts
 				}
 			}
-			var val any
 			if ok {
-				val = v.Interface()
+				pt.val = v.Interface()
 			}
-			pts = append(pts, point{t, val})
+			pt.time = t
+			pts = append(pts, pt)
 		}
 	}
 	if !p.ascending {
@@ -346,17 +404,17 @@ func (p *selectPlan) fillAt(w int64, fill influxql.FillOption, fillValue any, ou
 	}
 	switch fill {
 	case influxql.NumberFill:
-		return point{t, castFill(fillValue, out)}
+		return point{time: t, val: castFill(fillValue, out), src: -1}
 	case influxql.PreviousFill:
 		if prev != nil {
-			return point{t, prev.val}
+			return point{time: t, val: prev.val, src: -1}
 		}
 	case influxql.LinearFill:
 		if prev != nil && next != nil {
-			return point{t, linear(w, prev, next, p.interval.Duration)}
+			return point{time: t, val: linear(w, prev, next, p.interval.Duration), src: -1}
 		}
 	}
-	return point{t, nil}
+	return point{time: t, src: -1}
 }
 
 // castFill converts the number of fill(number) to the call's result type,
@@ -427,10 +485,13 @@ func linear(w int64, prev, next *point, d int64) any {
 
 // join merges the points of the calls into rows by time, in output order.
 // Each row takes at most one point of each call; a call without a point at
-// the row's time is null there. Rows are [time, column values...].
-func (p *selectPlan) join(pts [][]point) [][]any {
+// the row's time is null there. Rows are [time, column values...]. aux
+// gives the value of a tag or field at a selector's point, for statements
+// that read them.
+func (p *selectPlan) join(pts [][]point, aux func(pt *point, r auxRef) any) [][]any {
 	pos := make([]int, len(pts))
 	var rows [][]any
+	at := make([]*point, len(pts))
 	for {
 		t, found := int64(0), false
 		for i, ps := range pts {
@@ -447,19 +508,28 @@ func (p *selectPlan) join(pts [][]point) [][]any {
 		}
 		vals := make([]any, len(pts))
 		for i, ps := range pts {
+			at[i] = nil
 			if pos[i] < len(ps) && ps[pos[i]].time == t {
-				vals[i] = ps[pos[i]].val
+				at[i] = &ps[pos[i]]
+				vals[i] = at[i].val
 				pos[i]++
 			}
 		}
 		row := make([]any, 1+len(p.cols))
 		row[0] = t
 		for k, c := range p.cols {
-			if c.expr != nil {
-				row[1+k] = evalArithmetic(c.expr, symbols(vals))
-				continue
+			switch {
+			case c.expr != nil:
+				m := symbols(vals)
+				for _, r := range c.refs {
+					m[r.name] = aux(at[0], r)
+				}
+				row[1+k] = evalArithmetic(c.expr, m)
+			case c.call < 0:
+				row[1+k] = aux(at[0], auxRef{name: c.ref, isTag: c.isTag})
+			default:
+				row[1+k] = vals[c.call]
 			}
-			row[1+k] = vals[c.call]
 		}
 		rows = append(rows, row)
 	}

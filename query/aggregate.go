@@ -32,6 +32,9 @@ type AggregateQuery struct {
 	// SOffset and SLimit page through the groups in their order: the first
 	// SOffset groups are skipped and at most SLimit (0: all) are computed.
 	SOffset, SLimit int
+	// Sources asks for the series each selector's point comes from
+	// (Bucket.Series); it costs a comparison of selections per merge.
+	Sources bool
 }
 
 // Call is one aggregate of one field.
@@ -46,6 +49,8 @@ type Call struct {
 // order of their tag values (compared value by value in GroupBy order).
 type AggregateResult struct {
 	Groups []AggregateGroup
+	// Series lists the series read, for Bucket.Series.
+	Series []storage.Series
 }
 
 // AggregateGroup is the result of one group.
@@ -65,6 +70,11 @@ type Bucket struct {
 	// without an interval.
 	Start int64
 	State aggregate.State
+	// Series is, with AggregateQuery.Sources and a selector (an
+	// aggregate.Selector state), the index in AggregateResult.Series of the
+	// series the selected point belongs to: the first in reading order when
+	// several hold it.
+	Series int
 }
 
 // Engine runs queries. It is safe for concurrent use.
@@ -181,7 +191,7 @@ func (e *Engine) Aggregate(ctx context.Context, snap Snapshot, q *AggregateQuery
 		}
 	}
 
-	res := &AggregateResult{Groups: make([]AggregateGroup, len(plan.tags))}
+	res := &AggregateResult{Groups: make([]AggregateGroup, len(plan.tags)), Series: plan.series}
 	for g := range res.Groups {
 		res.Groups[g] = AggregateGroup{Tags: plan.tags[g], Calls: make([][]Bucket, len(q.Calls))}
 	}
@@ -190,14 +200,67 @@ func (e *Engine) Aggregate(ctx context.Context, snap Snapshot, q *AggregateQuery
 		func(i int, part [][]Bucket) error {
 			g := &res.Groups[plan.group[i]]
 			for c := range part {
-				g.Calls[c] = mergeBuckets(g.Calls[c], part[c])
+				for k := range part[c] {
+					part[c][k].Series = i
+				}
+				g.Calls[c] = mergeBuckets(g.Calls[c], part[c], q.Sources)
 			}
 			return nil
 		})
 	if err != nil {
 		return nil, err
 	}
+	if q.Sources {
+		if err := sc.percentileSources(res, plan); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+// percentileSources sets the Series of percentile buckets. Unlike the other
+// selectors, whose selection can only move to a point of the partial merged
+// in, a percentile's can move to any point as others shift its rank: the
+// series is found after merging, as the group's first (in reading order)
+// holding the selected value at the selected time.
+func (a *seriesAggregator) percentileSources(res *AggregateResult, plan *seriesPlan) error {
+	members := make([][]int, len(res.Groups))
+	for i, g := range plan.group {
+		members[g] = append(members[g], i)
+	}
+	cur := a.snap.NewCursor()
+	defer cur.Close()
+	for gi := range res.Groups {
+		for ci, c := range a.q.Calls {
+			if c.Func != aggregate.Percentile || !a.calls[ci].exists {
+				continue
+			}
+			for bi := range res.Groups[gi].Calls[ci] {
+				b := &res.Groups[gi].Calls[ci][bi]
+				ts, v, ok := b.State.(aggregate.Selector).Selected()
+				if !ok {
+					continue
+				}
+				for _, si := range members[gi] {
+					s := plan.series[si]
+					if a.q.Condition != nil && evalTags(a.q.Condition, s.Tags) == triFalse {
+						continue
+					}
+					if err := cur.Seek(a.q.Database, a.q.RetentionPolicy, s.ID, a.calls[ci].id, ts, ts); err != nil {
+						return err
+					}
+					if cur.Next() && cur.Columns().Value(0).Equal(v) {
+						b.Series = si
+						break
+					}
+					if err := cur.Err(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func dedupe(names []string) []string {
@@ -212,12 +275,26 @@ func dedupe(names []string) []string {
 
 // mergeBuckets merges src into dst, both sorted by start, and returns the
 // merged list. States of equal starts merge into dst's; src is consumed.
-func mergeBuckets(dst, src []Bucket) []Bucket {
+// With sources, a min, max, first or last whose selection changes takes the
+// series of src's bucket (percentiles are resolved after merging).
+func mergeBuckets(dst, src []Bucket, sources bool) []Bucket {
 	if len(dst) == 0 {
 		return src
 	}
 	if len(src) == 0 {
 		return dst
+	}
+	merge := func(d *Bucket, s *Bucket) {
+		sel, ok := d.State.(aggregate.Selector)
+		if !sources || !ok || d.State.Func() == aggregate.Percentile {
+			d.State.Merge(s.State)
+			return
+		}
+		t0, v0, ok0 := sel.Selected()
+		d.State.Merge(s.State)
+		if t1, v1, ok1 := sel.Selected(); ok1 && (!ok0 || t1 != t0 || !v1.Equal(v0)) {
+			d.Series = s.Series
+		}
 	}
 	// Common case: src's starts are all in dst.
 	i := 0
@@ -233,28 +310,29 @@ func mergeBuckets(dst, src []Bucket) []Bucket {
 	}
 	if inPlace {
 		i = 0
-		for _, b := range src {
-			for dst[i].Start < b.Start {
+		for k := range src {
+			for dst[i].Start < src[k].Start {
 				i++
 			}
-			dst[i].State.Merge(b.State)
+			merge(&dst[i], &src[k])
 		}
 		return dst
 	}
 	out := make([]Bucket, 0, len(dst)+len(src))
 	i = 0
-	for _, b := range src {
+	for k := range src {
+		b := &src[k]
 		for i < len(dst) && dst[i].Start < b.Start {
 			out = append(out, dst[i])
 			i++
 		}
 		if i < len(dst) && dst[i].Start == b.Start {
-			dst[i].State.Merge(b.State)
+			merge(&dst[i], b)
 			out = append(out, dst[i])
 			i++
 			continue
 		}
-		out = append(out, b)
+		out = append(out, *b)
 	}
 	return append(out, dst[i:]...)
 }

@@ -349,6 +349,7 @@ func randomQuery(rng *rand.Rand) *AggregateQuery {
 		}
 	}
 	q.Condition = randomCondition(rng)
+	q.Sources = rng.IntN(2) == 0
 	switch rng.IntN(4) {
 	case 1:
 		q.GroupBy = []string{"host"}
@@ -408,8 +409,46 @@ func TestAggregateProperty(t *testing.T) {
 		}
 		want := naiveAggregate(q, pts)
 		compareAggregates(t, q, got, want)
+		if q.Sources {
+			checkSources(t, q, got, pts)
+		}
 		if t.Failed() {
 			t.Fatalf("seed %d, query %d", seed, n)
+		}
+	}
+}
+
+// checkSources checks that the series each selector bucket names holds the
+// selected point.
+func checkSources(t *testing.T, q *AggregateQuery, r *AggregateResult, pts []modelPoint) {
+	t.Helper()
+	for _, g := range r.Groups {
+		for ci, bs := range g.Calls {
+			for _, b := range bs {
+				sel, ok := b.State.(aggregate.Selector)
+				if !ok {
+					continue
+				}
+				ts, v, ok := sel.Selected()
+				if !ok {
+					continue
+				}
+				s := r.Series[b.Series]
+				found := false
+				for _, p := range pts {
+					if p.t == ts && slices.Equal(p.tags, s.Tags) {
+						fv := p.f
+						if q.Calls[ci].Field == "i" {
+							fv = p.i
+						}
+						found = fv.Equal(v)
+						break
+					}
+				}
+				if !found {
+					t.Errorf("%s: call %d bucket %d selects %v at %d, but its series %s has no such point", describeQuery(q), ci, b.Start, v, ts, s.Key)
+				}
+			}
 		}
 	}
 }
