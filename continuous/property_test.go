@@ -361,6 +361,24 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 			}
 		}
 	}
+	// checkQuery compares the real-time answer of an aggregate just
+	// refreshed with the reference over all data.
+	checkQuery := func(name string) {
+		t.Helper()
+		horizon := map[string][2]int64{}
+		for n := range defs {
+			horizon[n] = [2]int64{math.MinInt64, math.MaxInt64}
+		}
+		want := expected(defs, m, horizon)[name]
+		res, err := e.Query(context.Background(), name, time.Time{}, time.Unix(0, now+int64(time.Hour)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := resultLines(res); !slices.Equal(got, want) {
+			t.Fatalf("real-time query of %s after %d operations:\ngot\n\t%s\nwant\n\t%s", name, len(log),
+				strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+		}
+	}
 	names := []string{"ten", "seven", "minute", "all"}
 	for range steps {
 		now += int64(rng.IntN(8)) * sec
@@ -413,6 +431,7 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 			}
 			logf("refresh %s at %d: %+v", name, now/sec, st)
 			check(name)
+			checkQuery(name)
 		case op == 18: // backfill
 			name := names[rng.IntN(len(names))]
 			lo := int64(rng.IntN(int(now/sec)+1)) * sec
@@ -449,4 +468,43 @@ func times(pts []model.Point) []int64 {
 func errorsIsConflict(err error) bool {
 	var fe *storage.FieldTypeConflictError
 	return errorsAs(err, &fe)
+}
+
+// resultLines renders a query result as line protocol, like dump.
+func resultLines(res *Result) []string {
+	var out []string
+	for _, s := range res.Series {
+		var tags model.Tags
+		for k, v := range s.Tags {
+			tags = append(tags, model.Tag{Key: k, Value: v})
+		}
+		tags.Sort()
+		for _, row := range s.Values {
+			var fields []model.Field
+			for i, v := range row[1:] {
+				if v == nil {
+					continue
+				}
+				var fv model.FieldValue
+				switch v := v.(type) {
+				case float64:
+					fv = model.Float(v)
+				case int64:
+					fv = model.Int(v)
+				case uint64:
+					fv = model.Uint(v)
+				case string:
+					fv = model.String(v)
+				case bool:
+					fv = model.Bool(v)
+				}
+				fields = append(fields, model.Field{Key: res.Columns[i+1], Value: fv})
+			}
+			slices.SortFunc(fields, func(a, b model.Field) int { return strings.Compare(a.Key, b.Key) })
+			p := model.Point{Measurement: res.Name, Tags: tags, Fields: fields, Time: row[0].(time.Time).UnixNano() / sec}
+			out = append(out, strings.TrimSpace(string(model.AppendLine(nil, &p))))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
