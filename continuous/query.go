@@ -351,4 +351,3 @@ func (f *fold) addLowerTail(lower *fold, byGroup map[string]*task) error {
 	}
 	return nil
 }
-
