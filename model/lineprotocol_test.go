@@ -294,3 +294,23 @@ func TestAppendLine(t *testing.T) {
 		Time:        -5,
 	}, `a\b\ c\,d=e,k\ ey=v\,a\=l\z,x=\\  f\=1="q\"\\`+"\n"+`",g\h=-7i,h=7u,i=false,j=-0.5 -5`+"\n")
 }
+
+// TestParseLinesPointsIndependent checks that the points of a batch do not
+// share storage that appending to one of them could overwrite in another.
+func TestParseLinesPointsIndependent(t *testing.T) {
+	ps, err := ParseLines([]byte("cpu,a=1 x=1 1\ncpu,b=2 y=2 2\ncpu,c=3 z=3 3\n"), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := pointsString(ps[1:])
+	for i := range 3 {
+		ps[0].Tags = append(ps[0].Tags, Tag{Key: "t" + string(rune('a'+i)), Value: "v"})
+		ps[0].Fields = append(ps[0].Fields, Field{Key: "f" + string(rune('a'+i)), Value: Int(9)})
+	}
+	if after := pointsString(ps[1:]); after != before {
+		t.Fatalf("appending to point 0 changed the others:\n%s->\n%s", before, after)
+	}
+	if got := pointsString(ps[:1]); got != "cpu,a=1,ta=v,tb=v,tc=v x=1,fa=9i,fb=9i,fc=9i 1\n" {
+		t.Fatalf("point 0 is %q", got)
+	}
+}
