@@ -54,6 +54,7 @@ type Engine struct {
 	pending []uint32
 
 	// Scratch buffers.
+	encoded        []uint64 // codes of a chunk of assertions
 	codes          []uint64
 	keyBytes       []byte
 	pendingAdds    []sink
@@ -218,31 +219,64 @@ func (e *Engine) Apply(changes ...Change) error {
 
 func (e *Engine) apply(changes []Change) error {
 	var errs ChangeErrors
+	// Changes go in chunks: first every assertion of the chunk is checked
+	// and encoded, interning its strings, then the chunk is applied.
+	// Interning is a hash lookup per string; done back to back, the memory
+	// accesses of a chunk overlap instead of waiting on one another.
+	const chunk = 64
+	var types [chunk]*typeMem
+	var offs [chunk + 1]int
 	var last *typeMem
-	for i := range changes {
-		c := &changes[i]
-		t := last
-		if t == nil || t.info.Name != c.Type {
-			t = e.types[c.Type]
+	for start := 0; start < len(changes); start += chunk {
+		n := min(chunk, len(changes)-start)
+		buf := e.encoded[:0]
+		for i := range n {
+			c := &changes[start+i]
+			t := last
+			if t == nil || t.info.Name != c.Type {
+				t = e.types[c.Type]
+			}
+			offs[i] = len(buf)
+			types[i] = t
+			var err error
+			switch {
+			case t == nil && c.Op == OpRetract:
+				err = fmt.Errorf("retract of %w %s", ErrUnknownType, c.Type)
+			case t == nil:
+				err = fmt.Errorf("fact of %w %s", ErrUnknownType, c.Type)
+			case c.Op == OpAssert:
+				err = checkValues(t, c.Values)
+				if err == nil {
+					buf = append(buf, make([]uint64, t.nf)...)
+					e.encode(t, c.Values, buf[offs[i]:])
+				}
+			}
+			if err != nil {
+				types[i] = nil
+				errs = append(errs, &ChangeError{Index: start + i, Change: *c, Err: err})
+				continue
+			}
+			last = t
 		}
-		var err error
-		switch {
-		case t == nil && c.Op == OpRetract:
-			err = fmt.Errorf("retract of %w %s", ErrUnknownType, c.Type)
-		case t == nil:
-			err = fmt.Errorf("fact of %w %s", ErrUnknownType, c.Type)
-		case c.Op == OpRetract:
-			err = e.retract(t, c.Key, c.Values)
-		default:
-			err = e.assert(t, c.Values)
+		offs[n] = len(buf)
+		e.encoded = buf
+		for i := range n {
+			t := types[i]
+			if t == nil {
+				continue
+			}
+			c := &changes[start+i]
+			if c.Op == OpAssert {
+				e.assertCodes(t, buf[offs[i]:offs[i+1]])
+				continue
+			}
+			if err := e.retract(t, c.Key, c.Values); err != nil {
+				errs = append(errs, &ChangeError{Index: start + i, Change: *c, Err: err})
+			}
 		}
-		if err != nil {
-			errs = append(errs, &ChangeError{Index: i, Change: *c, Err: err})
-			continue
-		}
-		last = t
 	}
 	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b *ChangeError) int { return a.Index - b.Index })
 		return errs
 	}
 	return nil

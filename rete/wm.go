@@ -216,16 +216,9 @@ type factRef struct {
 	slot uint32
 }
 
-// assert adds a fact or, when its key exists, replaces it.
-func (e *Engine) assert(t *typeMem, values []rulelang.Value) error {
-	if err := checkValues(t, values); err != nil {
-		return err
-	}
-	if cap(e.codes) < t.nf {
-		e.codes = make([]uint64, t.nf)
-	}
-	codes := e.codes[:t.nf]
-	e.encode(t, values, codes)
+// assertCodes adds a fact or, when its key exists, replaces it. The codes
+// hold string references, which the fact takes over.
+func (e *Engine) assertCodes(t *typeMem, codes []uint64) {
 	slot, ok := e.find(t, codes)
 	switch {
 	case !ok:
@@ -247,7 +240,7 @@ func (e *Engine) assert(t *typeMem, values []rulelang.Value) error {
 		old := t.row(slot)
 		if equalContent(t, old, codes) {
 			e.releaseNow(t, codes)
-			return nil
+			return
 		}
 		e.recordOld(t, slot)
 		e.releaseLater(t, old, false)
@@ -266,7 +259,6 @@ func (e *Engine) assert(t *typeMem, values []rulelang.Value) error {
 		t.setAlive(slot, true)
 		e.propagateAdd(t, slot)
 	}
-	return nil
 }
 
 // retract removes the fact of t whose key (for a type without a key field:
