@@ -202,7 +202,8 @@ func decodeFactRecord(t *rulelang.TypeInfo, key, rec []byte) (factRecord, error)
 		if len(b) > 0 {
 			return r, fmt.Errorf("%w: values in a retracted fact's record", ErrCorrupt)
 		}
-		return r, nil
+		_, err := decodeFactKey(t, key)
+		return r, err
 	}
 	r.values = make([]rulelang.Value, len(t.Fields))
 	var err error

@@ -762,6 +762,9 @@ func jsonValue(t *rulelang.TypeInfo, f *rulelang.Field, raw json.RawMessage) (ru
 	case '"':
 		got = "string"
 		if f.Type == rulelang.TypeString {
+			if s := raw[1 : len(raw)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+				return rulelang.StringValue(string(s)), nil
+			}
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil {
 				return rulelang.Value{}, fmt.Errorf("%w: field %s of %s: %v", rulestore.ErrBadFact, f.Name, t.Name, err)
