@@ -71,9 +71,16 @@ func (t *strTable) key(s string) (word, tag uint64) {
 	return binary.LittleEndian.Uint64(b[:]), uint64(len(s)) + 1
 }
 
-// home returns the first slot to probe for a word.
+// home returns the first slot to probe for a word. The word is mixed
+// (splitmix64's finalizer) so that every input bit moves the result:
+// packed strings like "p100001" and "p100002" differ in one high byte.
 func (t *strTable) home(word uint64) uint64 {
-	return (word * 0x9e3779b97f4a7c15) >> 32 & uint64(len(t.slots)-1)
+	word ^= word >> 30
+	word *= 0xbf58476d1ce4e5b9
+	word ^= word >> 27
+	word *= 0x94d049bb133111eb
+	word ^= word >> 31
+	return word & uint64(len(t.slots)-1)
 }
 
 // find returns the index of s, or the slot where it would go.
