@@ -44,7 +44,7 @@ type Engine struct {
 	rules      []ruleNet
 	ruleByName map[string]ruleNet
 	// pendingRules are the rules with activation changes for the next
-	// agenda; each is listed once (see ruleNet.pending).
+	// agenda; a rule adds itself with its first change of a step.
 	pendingRules []ruleNet
 	subs         []*subscription
 
