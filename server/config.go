@@ -46,6 +46,8 @@ type Config struct {
 	Limits LimitsConfig `json:"limits,omitzero" yaml:"limits,omitempty"`
 	// Databases are created at start when missing.
 	Databases []DatabaseConfig `json:"databases,omitempty" yaml:"databases,omitempty"`
+	// Rules are rule programs put at start when missing or changed.
+	Rules []RuleConfig `json:"rules,omitempty" yaml:"rules,omitempty"`
 }
 
 // AuthConfig is the auth section of a Config.
@@ -173,7 +175,7 @@ func (c *Config) check() error {
 		}
 		seen[d.Name] = true
 	}
-	return nil
+	return checkRuleConfigs(c.Rules)
 }
 
 // AuthOption returns the Options.Auth the configuration asks for: nil when

@@ -9,6 +9,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -72,6 +73,49 @@ const (
 	// behind before it is dropped.
 	streamBuffer = 4096
 )
+
+// RuleConfig declares a rule program in a Config: its name and its
+// source, given inline or as a file name (relative to the working
+// directory). accrete serve puts it at start unless it is stored with the
+// same source, so that a restart does not assert its facts again.
+//
+//	rules:
+//	  - name: hr
+//	    file: hr.rules
+//	  - name: alerts
+//	    source: |
+//	      type Temp : <sensor: string, c: number>
+//	      rule hot : {t: Temp} / t.c > 30 ==> alert(t.sensor, t.c)
+type RuleConfig struct {
+	Name   string `json:"name" yaml:"name"`
+	Source string `json:"source,omitempty" yaml:"source,omitempty"`
+	File   string `json:"file,omitempty" yaml:"file,omitempty"`
+}
+
+// Load returns the program's source.
+func (rc *RuleConfig) Load() ([]byte, error) {
+	if rc.File == "" {
+		return []byte(rc.Source), nil
+	}
+	return os.ReadFile(rc.File)
+}
+
+// checkRuleConfigs reports the first inconsistency of the rules section.
+func checkRuleConfigs(rules []RuleConfig) error {
+	seen := map[string]bool{}
+	for i, rc := range rules {
+		switch {
+		case rc.Name == "":
+			return fmt.Errorf("rules[%d]: name is empty", i)
+		case seen[rc.Name]:
+			return fmt.Errorf("rules[%d]: program %q is declared twice", i, rc.Name)
+		case (rc.Source == "") == (rc.File == ""):
+			return fmt.Errorf("rules[%d]: program %q needs either source or file", i, rc.Name)
+		}
+		seen[rc.Name] = true
+	}
+	return nil
+}
 
 // rulesRoutes adds the rules API to mux.
 func (s *Server) rulesRoutes(mux *http.ServeMux) {

@@ -785,3 +785,33 @@ func (g *benchFacts) next(b *strings.Builder) {
 		}
 	}
 }
+
+func TestRuleConfig(t *testing.T) {
+	c, err := ParseConfig([]byte(`rules:
+  - name: inline
+    source: |
+      type T : <id: string>
+  - name: fromfile
+    file: x.rules
+`), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RuleConfig{{Name: "inline", Source: "type T : <id: string>\n"}, {Name: "fromfile", File: "x.rules"}}
+	if len(c.Rules) != 2 || c.Rules[0] != want[0] || c.Rules[1] != want[1] {
+		t.Errorf("rules: %+v", c.Rules)
+	}
+	if src, err := c.Rules[0].Load(); err != nil || string(src) != want[0].Source {
+		t.Errorf("load: %q %v", src, err)
+	}
+	for _, bad := range []struct{ cfg, msg string }{
+		{`{"rules": [{"name": "a", "source": "x", "file": "y"}]}`, `rules[0]: program "a" needs either source or file`},
+		{`{"rules": [{"name": "a"}]}`, `rules[0]: program "a" needs either source or file`},
+		{`{"rules": [{"source": "x"}]}`, `rules[0]: name is empty`},
+		{`{"rules": [{"name": "a", "source": "x"}, {"name": "a", "file": "y"}]}`, `rules[1]: program "a" is declared twice`},
+	} {
+		if _, err := ParseConfig([]byte(bad.cfg), true); err == nil || err.Error() != bad.msg {
+			t.Errorf("%s: %v, want %s", bad.cfg, err, bad.msg)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/accretedb/accrete"
 	"github.com/accretedb/accrete/influxcompat"
+	"github.com/accretedb/accrete/rulestore"
 	"github.com/accretedb/accrete/server"
 	"github.com/accretedb/accrete/storage"
 )
@@ -147,6 +148,19 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 			return fmt.Errorf("create database %q: %w", d.Name, err)
 		}
 	}
+	rules, err := rulestore.Open(db, &rulestore.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("open rules: %w", err)
+	}
+	for _, rc := range c.Rules {
+		src, err := rc.Load()
+		if err == nil {
+			_, err = rules.Ensure(rc.Name, src)
+		}
+		if err != nil {
+			return fmt.Errorf("rules program %q: %w", rc.Name, err)
+		}
+	}
 
 	srv := server.New(&server.Options{
 		Writer:       db,
@@ -156,6 +170,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 		MaxBodyBytes: c.Limits.MaxBodyBytes,
 		QueryTimeout: time.Duration(c.Limits.QueryTimeout),
 		Auth:         c.auth,
+		Rules:        rules,
 	})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
