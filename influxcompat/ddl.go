@@ -12,12 +12,6 @@ import (
 	"github.com/accretedb/accrete/storage"
 )
 
-// Errors of retention policy statements, with InfluxDB's texts.
-var (
-	errDurationTooLow        = errors.New("retention policy duration must be at least 1h0m0s")
-	errIncompatibleDurations = errors.New("retention policy duration must be greater than the shard duration")
-)
-
 // shardDuration returns InfluxDB's default shard group duration for a
 // retention duration (0 is infinite).
 func shardDuration(d time.Duration) time.Duration {

@@ -30,6 +30,19 @@ var (
 	ErrUnsupportedFunction = errors.New("unsupported function")
 )
 
+// Errors of retention policy statements, with InfluxDB's texts.
+var (
+	errDurationTooLow        = errors.New("retention policy duration must be at least 1h0m0s")
+	errIncompatibleDurations = errors.New("retention policy duration must be greater than the shard duration")
+)
+
+// emitError carries an error of the emit callback out of a statement: it
+// ends Execute with that error.
+type emitError struct{ err error }
+
+func (e *emitError) Error() string { return e.err.Error() }
+func (e *emitError) Unwrap() error { return e.err }
+
 // ParseError is returned by [Executor.Execute] when the query text does not
 // parse; no statement runs. Its Error is the message InfluxDB 1.x answers
 // with status 400: "error parsing query: " and the parser's message with

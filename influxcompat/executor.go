@@ -77,6 +77,11 @@ type ExecutorOptions struct {
 	// WriteBatchSize is the number of points SELECT ... INTO writes at a
 	// time. The default is 10000.
 	WriteBatchSize int
+	// MaxSelectBuckets, when positive, is InfluxDB's max-select-buckets:
+	// the most GROUP BY time buckets a statement may span; without a lower
+	// time bound only the newest ones are read. The default, 0, is
+	// unlimited, as in InfluxDB.
+	MaxSelectBuckets int
 }
 
 // Options are the per-request settings of [Executor.Execute], the
@@ -101,11 +106,12 @@ type Options struct {
 // concurrent use.
 type Executor struct {
 	// Set by NewExecutor, never changed.
-	store     Store
-	engine    *query.Engine
-	cqs       ContinuousQueries
-	log       *slog.Logger
-	batchSize int
+	store      Store
+	engine     *query.Engine
+	cqs        ContinuousQueries
+	log        *slog.Logger
+	batchSize  int
+	maxBuckets int
 }
 
 // NewExecutor returns an Executor over store.
@@ -121,11 +127,12 @@ func NewExecutor(store Store, opts *ExecutorOptions) *Executor {
 		o.WriteBatchSize = 10000
 	}
 	return &Executor{
-		store:     store,
-		engine:    query.NewEngine(o.Workers),
-		cqs:       o.ContinuousQueries,
-		log:       o.Logger,
-		batchSize: o.WriteBatchSize,
+		store:      store,
+		engine:     query.NewEngine(o.Workers),
+		cqs:        o.ContinuousQueries,
+		log:        o.Logger,
+		batchSize:  o.WriteBatchSize,
+		maxBuckets: o.MaxSelectBuckets,
 	}
 }
 
@@ -158,8 +165,8 @@ func (e *Executor) Execute(ctx context.Context, q string, opts Options, emit fun
 			}
 			continue
 		}
-		if errors.Is(err, errEmit) {
-			return errors.Unwrap(err)
+		if ee := (*emitError)(nil); errors.As(err, &ee) {
+			return ee.err
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -171,9 +178,6 @@ func (e *Executor) Execute(ctx context.Context, q string, opts Options, emit fun
 	}
 	return nil
 }
-
-// errEmit marks an error of the emit callback, which ends Execute.
-var errEmit = errors.New("emit failed")
 
 // execution is the state of one statement.
 type execution struct {
@@ -363,7 +367,7 @@ func (o *output) send(res *Result) error {
 	if o.pending != nil {
 		o.pending.Partial = true
 		if err := o.emit(o.pending); err != nil {
-			return fmt.Errorf("%w: %w", errEmit, err)
+			return &emitError{err}
 		}
 	}
 	o.pending = res

@@ -37,6 +37,7 @@ type selectPlan struct {
 	sources []*source                 // sorted by name
 
 	tr        query.TimeRange
+	readMin   int64         // with MaxSelectBuckets: no data before it is read
 	cond      influxql.Expr // the condition without time; nil for none
 	interval  query.Interval
 	dims      []string // GROUP BY tag keys, sorted
@@ -117,7 +118,7 @@ func unsupportedFunc(name string) error {
 // compileSelect resolves the sources of stmt, expands its wildcards and
 // checks it as InfluxDB 1.x does.
 func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, error) {
-	p := &selectPlan{ascending: stmt.TimeAscending()}
+	p := &selectPlan{ascending: stmt.TimeAscending(), readMin: query.MinTime}
 	if stmt.Location != nil {
 		return nil, errors.New("tz() is not supported")
 	}
@@ -141,6 +142,9 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 		tr.Max = x.now.UnixNano()
 	}
 	p.tr = tr
+	if err := x.checkBuckets(p); err != nil {
+		return nil, err
+	}
 	p.fill, p.fillValue = stmt.Fill, stmt.FillValue
 	p.limit, p.offset, p.slimit, p.soffset = stmt.Limit, stmt.Offset, stmt.SLimit, stmt.SOffset
 
@@ -252,6 +256,28 @@ func (p *selectPlan) compileDimensions(stmt *influxql.SelectStatement, now time.
 		default:
 			return errors.New("only time and tag dimensions allowed")
 		}
+	}
+	return nil
+}
+
+// checkBuckets applies ExecutorOptions.MaxSelectBuckets as InfluxDB
+// applies max-select-buckets: a bounded range may span at most that many
+// buckets; from an unbounded one only the newest that many are read
+// (readMin), the range itself staying unbounded.
+func (x *execution) checkBuckets(p *selectPlan) error {
+	limit := int64(x.e.maxBuckets)
+	iv, tr := p.interval, p.tr
+	if limit <= 0 || iv.IsZero() || tr.Empty() {
+		return nil
+	}
+	if tr.HasMin() {
+		if n := (iv.Start(tr.Max) - iv.Start(tr.Min)) / iv.Duration; n > limit {
+			return fmt.Errorf("max-select-buckets limit exceeded: (%d/%d)", n, limit)
+		}
+		return nil
+	}
+	if last := iv.Start(tr.Max - 1); last > query.MinTime+(limit-1)*iv.Duration {
+		p.readMin = last - (limit-1)*iv.Duration
 	}
 	return nil
 }

@@ -42,19 +42,13 @@ func (p *selectPlan) rows(x *execution, fn func(*Row) error) error {
 		if err != nil {
 			return err
 		}
-		var rows []*Row
 		if p.raw {
-			rows, err = p.rawRows(x, s, cond)
+			err = p.rawRows(x, s, cond, fn)
 		} else {
-			rows, err = p.aggregateRows(x, s, cond)
+			err = p.aggregateRows(x, s, cond, fn)
 		}
 		if err != nil {
 			return err
-		}
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -72,8 +66,9 @@ func (p *selectPlan) newRow(name string, tagValues []string) *Row {
 	return r
 }
 
-// aggregateRows runs the calls of p on one measurement.
-func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]*Row, error) {
+// aggregateRows runs the calls of p on one measurement and passes the
+// series to fn in output order.
+func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn func(*Row) error) error {
 	q := &query.AggregateQuery{
 		Database:        s.db,
 		RetentionPolicy: s.rp,
@@ -86,6 +81,7 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 		SLimit:          p.slimit,
 		Sources:         p.auxSelector,
 	}
+	q.Range.Min = max(q.Range.Min, p.readMin)
 	fields := s.fieldSet()
 	live := make([]int, 0, len(p.calls)) // calls on fields the measurement has
 	for i, c := range p.calls {
@@ -96,15 +92,15 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 		q.Calls = append(q.Calls, query.Call{Func: c.fn, Field: c.field, Percentile: c.percentile})
 	}
 	if len(live) == 0 {
-		return nil, nil
+		return nil
 	}
 	firsts, err := p.boundByLimit(x, q, cond)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res, err := x.e.engine.Aggregate(x.ctx, x.snap, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	groups := res.Groups
 	if !p.ascending {
@@ -112,7 +108,6 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 	}
 	aux := p.auxReader(x, s, res.Series)
 	defer aux.close()
-	var rows []*Row
 	pts := make([][]point, len(p.calls))
 	for gi, g := range groups {
 		for i := range pts {
@@ -138,9 +133,13 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr) ([]
 		}
 		r := p.newRow(s.name, g.Tags)
 		r.Values = vals
-		rows = append(rows, r)
+		if err := fn(r); err != nil {
+			return err
+		}
+		// The group's states are no longer needed.
+		g.Calls = nil
 	}
-	return rows, nil
+	return nil
 }
 
 // boundByLimit narrows the range of q to the buckets LIMIT and OFFSET can
@@ -544,8 +543,9 @@ func symbols(vals []any) map[string]any {
 	return m
 }
 
-// rawRows reads the points of one measurement for a SELECT without calls.
-func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr) ([]*Row, error) {
+// rawRows reads the points of one measurement for a SELECT without calls
+// and passes the series to fn in output order.
+func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr, fn func(*Row) error) error {
 	fields := s.fieldSet()
 	var names []string // fields read, in the order of RawSeries values
 	for _, r := range p.auxRefs() {
@@ -554,7 +554,7 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr) ([]*Row, 
 		}
 	}
 	if len(names) == 0 {
-		return nil, nil
+		return nil
 	}
 	perSeries := 0
 	if p.limit > 0 {
@@ -575,24 +575,26 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr) ([]*Row, 
 	}
 	res, err := x.e.engine.Raw(x.ctx, x.snap, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	groups := res.Groups
 	if !p.ascending {
 		slices.Reverse(groups)
 	}
-	var rows []*Row
-	for _, g := range groups {
+	for i := range groups {
 		m := newRawMerge(p, names, fields)
-		vals := m.merge(g.Series, p.offset, p.limit)
+		vals := m.merge(groups[i].Series, p.offset, p.limit)
 		if len(vals) == 0 {
 			continue
 		}
-		r := p.newRow(s.name, g.Tags)
+		r := p.newRow(s.name, groups[i].Tags)
 		r.Values = vals
-		rows = append(rows, r)
+		if err := fn(r); err != nil {
+			return err
+		}
+		groups[i].Series = nil // the points are in the row now
 	}
-	return rows, nil
+	return nil
 }
 
 // auxRefs returns the tags and fields the columns of a raw query read,
