@@ -121,6 +121,13 @@ func TestGoClient(t *testing.T) {
 		}
 	}
 
+	// Bound parameters.
+	res = query(c, influx.NewQueryWithParameters("SELECT count(temp) FROM weather WHERE host = $h AND temp > $min AND time >= $t", "gc", "",
+		map[string]any{"h": "b", "min": -5, "t": "2020-06-01T00:00:00Z"}))
+	if len(res) != 1 || len(res[0].Series) != 1 || !reflect.DeepEqual(res[0].Series[0].Values, [][]any{{"2020-06-01T00:00:00Z", json.Number("2")}}) {
+		t.Fatalf("bound parameters: %+v", res)
+	}
+
 	// Errors as the client reports them.
 	bp, _ := influx.NewBatchPoints(influx.BatchPointsConfig{Database: "nosuchdb"})
 	bp.AddPoint(point("a", map[string]any{"temp": 1.0}, base0))

@@ -2,9 +2,13 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
+
+	"github.com/influxdata/influxql"
 
 	"github.com/accretedb/accrete/influxcompat"
 )
@@ -35,7 +39,7 @@ type queryResponse struct {
 const timeoutMessage = "query-timeout limit exceeded"
 
 // query serves GET and POST /query. The query text comes from the q
-// parameter of the URL or of a form body.
+// parameter of the URL or of a form body; bound parameters from params.
 func (s *Server) query(r *http.Request) result {
 	if s.opts.Querier == nil {
 		return result{err: errNotConfigured}
@@ -53,6 +57,10 @@ func (s *Server) query(r *http.Request) result {
 	q := r.Form.Get("q")
 	if q == "" {
 		return result{err: badRequest(`missing required parameter "q"`)}
+	}
+	q, err := bindParams(q, r.Form.Get("params"))
+	if err != nil {
+		return result{err: err}
 	}
 	opts := influxcompat.Options{
 		Database:        r.Form.Get("db"),
@@ -92,7 +100,7 @@ func (s *Server) query(r *http.Request) result {
 	defer cancel()
 
 	var results []*influxcompat.Result
-	err := s.opts.Querier.Execute(ctx, q, opts, func(res *influxcompat.Result) error {
+	err = s.opts.Querier.Execute(ctx, q, opts, func(res *influxcompat.Result) error {
 		results = append(results, res)
 		return nil
 	})
@@ -131,6 +139,32 @@ func (s *Server) streamQuery(ctx context.Context, w *chunkWriter, q string, opts
 		return w.WriteJSON(queryResponse{Results: []*influxcompat.Result{{StatementID: id, Err: timeoutMessage}}}, pretty)
 	}
 	return err
+}
+
+// bindParams substitutes the bound parameters of a query, given as a JSON
+// object in the params parameter ({"host": "a", "n": 3}), for the $host and
+// $n of its text, the way InfluxDB does, and returns the query text to run.
+// Without parameters (none, "null" or {}) it returns q unchanged.
+func bindParams(q, raw string) (string, error) {
+	if raw == "" {
+		return q, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	var params map[string]any
+	if err := dec.Decode(&params); err != nil {
+		return "", badRequest("error parsing query parameters: %v", err)
+	}
+	if len(params) == 0 {
+		return q, nil
+	}
+	p := influxql.NewParser(strings.NewReader(q))
+	p.SetParams(params)
+	parsed, err := p.ParseQuery()
+	if err != nil {
+		return "", &influxcompat.ParseError{Err: err}
+	}
+	return parsed.String(), nil
 }
 
 // nextStatement returns the id of the statement after the last result.

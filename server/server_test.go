@@ -250,6 +250,28 @@ func TestQueryErrorsAndFormats(t *testing.T) {
 	}
 }
 
+func TestQueryBoundParameters(t *testing.T) {
+	ts := newTestServer(t, nil)
+	if code, body := ts.write(t, "db=db&precision=s", "cpu,host=a v=1 1\ncpu,host=b v=2 2\ncpu,host=b v=3 3\n"); code != 204 {
+		t.Fatalf("write: %d %s", code, body)
+	}
+	f := func(params string, wantCode int, want string) {
+		t.Helper()
+		code, body := ts.query(t, "SELECT v FROM cpu WHERE host = $host AND v >= $min", "epoch", "s", "params", params)
+		if code != wantCode || body != want+"\n" {
+			t.Fatalf("params %s:\n got %d %s\nwant %d %s", params, code, body, wantCode, want)
+		}
+	}
+	f(`{"host": "b", "min": 3}`, 200, `{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[3,3]]}]}]}`)
+	f(`{"host": "b", "min": 1.5}`, 200, `{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[2,2],[3,3]]}]}]}`)
+	f(`{"host": "a"}`, 400, `{"error":"error parsing query: missing parameter: min"}`)
+	f(`{"host": `, 400, `{"error":"error parsing query parameters: unexpected EOF"}`)
+	code, body := ts.query(t, "SHOW DATABASES", "params", "null")
+	if code != 200 || !strings.Contains(body, `"values":[["db"]]`) {
+		t.Fatalf("params=null: %d %s", code, body)
+	}
+}
+
 // slowQuerier blocks until its context ends.
 type slowQuerier struct{}
 
