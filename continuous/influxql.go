@@ -245,9 +245,11 @@ func Statement(d Definition) string {
 	return b.String()
 }
 
+// qualified returns db.rp.m, or db..m without a retention policy.
 func qualified(db, rp, m string) string {
-	if rp == "" {
-		return influxql.QuoteIdent(db, "", m)
+	q := influxql.QuoteIdent(db) + "."
+	if rp != "" {
+		q += influxql.QuoteIdent(rp)
 	}
-	return influxql.QuoteIdent(db, rp, m)
+	return q + "." + influxql.QuoteIdent(m)
 }

@@ -1,6 +1,7 @@
 package continuous
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -23,9 +24,18 @@ type Stats struct {
 	// Batches counts the atomic commits of output.
 	Batches int `json:"batches"`
 	// Watermark is the start of the oldest bucket not yet materialized.
-	Watermark time.Time `json:"watermark"`
+	Watermark time.Time `json:"watermark,omitzero"`
 	// Duration is the wall time of the refresh.
 	Duration time.Duration `json:"-"`
+}
+
+// MarshalJSON adds the duration in seconds.
+func (s Stats) MarshalJSON() ([]byte, error) {
+	type plain Stats
+	return json.Marshal(struct {
+		plain
+		Seconds float64 `json:"duration_seconds"`
+	}{plain(s), s.Duration.Seconds()})
 }
 
 // add accumulates the counters of o.
@@ -44,11 +54,11 @@ func (s *Stats) add(o Stats) {
 type Status struct {
 	// Watermark is the start of the oldest bucket not yet materialized; the
 	// zero time when nothing is.
-	Watermark time.Time `json:"watermark"`
+	Watermark time.Time `json:"watermark,omitzero"`
 	// Lag is how far the watermark trails the clock.
 	Lag time.Duration `json:"-"`
 	// LastRun is when the last refresh started; zero when none ran.
-	LastRun time.Time `json:"last_run"`
+	LastRun time.Time `json:"last_run,omitzero"`
 	// LastDuration is the wall time of the last refresh.
 	LastDuration time.Duration `json:"-"`
 	// Last are the statistics of the last refresh.
@@ -65,6 +75,16 @@ type Status struct {
 	BucketsDeleted      uint64 `json:"buckets_deleted_total"`
 	PointsRead          uint64 `json:"points_read_total"`
 	PointsWritten       uint64 `json:"points_written_total"`
+}
+
+// MarshalJSON adds the lag and the last duration in seconds.
+func (s Status) MarshalJSON() ([]byte, error) {
+	type plain Status
+	return json.Marshal(struct {
+		plain
+		Lag      float64 `json:"lag_seconds"`
+		Duration float64 `json:"last_duration_seconds"`
+	}{plain(s), s.Lag.Seconds(), s.LastDuration.Seconds()})
 }
 
 // Status returns the status of an aggregate.

@@ -88,6 +88,9 @@ func errorStatus(err error) (int, string) {
 	if status, msg, ok := rulesErrorStatus(err); ok {
 		return status, msg
 	}
+	if status, msg, ok := aggregatesErrorStatus(err); ok {
+		return status, msg
+	}
 	if errors.As(err, &we) {
 		switch {
 		case errors.Is(err, storage.ErrDatabaseNotFound):

@@ -67,6 +67,9 @@ type Options struct {
 	// Rules serves the rules API (rules.go). Without it those routes
 	// answer 503.
 	Rules Rules
+	// Aggregates serves the continuous-aggregates API (aggregates.go) and
+	// their metrics. Without it those routes answer 503.
+	Aggregates Aggregates
 }
 
 // Server serves the HTTP API. Create it with New; it is safe for concurrent
@@ -107,6 +110,9 @@ func New(opts *Options) *Server {
 	if s.opts.Rules != nil {
 		s.metrics.reg.MustRegister(newRulesCollector(s.opts.Rules))
 	}
+	if s.opts.Aggregates != nil {
+		s.metrics.reg.MustRegister(s.opts.Aggregates.Collector())
+	}
 	s.handler = s.routes()
 	s.http = &http.Server{
 		Handler:           s.handler,
@@ -130,6 +136,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /ready", s.wrap("ready", s.ready))
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.rulesRoutes(mux)
+	s.aggregatesRoutes(mux)
 	return mux
 }
 
