@@ -293,4 +293,3 @@ func paramTime(name, v string) (time.Time, error) {
 	}
 	return t, nil
 }
-
