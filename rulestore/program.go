@@ -247,6 +247,11 @@ func (s *Service) put(name string, src []byte, prog *rulelang.Program, o PutOpti
 	}
 	s.commitOverlay(ov)
 	s.mu.programs[name] = p
+	for k := range s.mu.actions {
+		if k.program == name && !slices.ContainsFunc(prog.Rules, func(r *rulelang.Rule) bool { return r.Name == k.rule }) {
+			delete(s.mu.actions, k)
+		}
+	}
 	res := &PutResult{Created: old == nil, Asserted: ov.asserted, Retracted: ov.retracted}
 	for _, d := range dropped {
 		if d.Facts > 0 {

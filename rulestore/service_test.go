@@ -354,6 +354,11 @@ rule small : {d: D} / d.n < 10 ==> low(d.id)
 	if !slices.Equal(pi.Rules, want) || pi.Source != v2 {
 		t.Errorf("program: %+v", pi)
 	}
+	// The counters of rules that are gone go with them.
+	wantActions := []ActionCount{{"p", "big", "alert", 2}, {"p", "big", "alert2", 1}, {"p", "small", "low", 1}}
+	if got := h.s.Stats().Actions; !slices.Equal(got, wantActions) {
+		t.Errorf("actions: %v, want %v", got, wantActions)
+	}
 	// Facts stayed: a and b came from v1.
 	if _, n, _ := h.s.Facts("D", 0); n != 3 {
 		t.Errorf("facts of D: %d, want 3", n)
