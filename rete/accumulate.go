@@ -33,17 +33,35 @@ import (
 // read only to follow links further down, and the join itself is never
 // materialized.
 
-// aggRule is the network of an aggregation rule.
-type aggRule struct {
-	e    *Engine
-	rule *rulelang.Rule
-	pos  int // index in Engine.rules
-	main *typeMem
-	root *rootVar
-	srcs []*srcVar // by variable index; srcs[0] is nil
-	aggs []aggSpec
+// accTree is an accumulate network: the groups of a join tree and, per main
+// fact, the states of the aggregates over it. Aggregation rules with the
+// same main variable, sources, filters and joins share one tree, which
+// holds the union of their aggregates (each computed once).
+type accTree struct {
+	e       *Engine
+	key     string // identifies the join tree, see treeKey
+	main    *typeMem
+	root    *rootVar
+	srcs    []*srcVar // by variable index; srcs[0] is nil
+	aggs    []aggSpec
+	aggKeys []string   // identifies each aggregate, see aggKey
+	states  []aggState // len(aggs) per main slot
+	mains   int        // main slots states has room for
+	rules   []*aggRule // the rules sharing the tree
+	facts   int        // facts held by the tree's nodes
+	en      env
+	rows    [1][]uint64
+}
 
-	states []aggState // len(aggs) per main slot
+// aggRule is an aggregation rule: its aggregates in an accTree, its
+// thresholds and actions, and its activations.
+type aggRule struct {
+	e      *Engine
+	rule   *rulelang.Rule
+	pos    int // index in Engine.rules
+	tree   *accTree
+	main   *typeMem
+	aggIdx []int // the tree's index of each of the rule's aggregates
 
 	thresholds []rulelang.Term
 	tests      []boolFn
@@ -55,7 +73,7 @@ type aggRule struct {
 
 	// Activations, per main slot.
 	held    []uint64  // bitset: the rule held at the end of the last agenda
-	fired   []float64 // len(aggs) per main slot: the values it held with
+	fired   []float64 // len(aggIdx) per main slot: the values it held with
 	dirtyAt []uint32  // epoch in which the main was last marked dirty
 	dirty   []uint32  // mains whose activation may have changed
 	epoch   uint32
@@ -84,7 +102,7 @@ func (a *aggSpec) value(en *env, row []uint64) float64 {
 
 // rootVar is the main variable's node.
 type rootVar struct {
-	r        *aggRule
+	tr       *accTree
 	t        *typeMem
 	alpha    *alphaNode
 	children []*srcVar
@@ -94,7 +112,7 @@ type rootVar struct {
 
 // srcVar is the node of a source variable.
 type srcVar struct {
-	r        *aggRule
+	tr       *accTree
 	v        int
 	t        *typeMem
 	alpha    *alphaNode
@@ -306,15 +324,37 @@ func (g *group) has(m uint32) bool {
 	return false
 }
 
-// ensureMain makes room for the state and activation of main slot m.
+// ensureMain makes room for the states of main slot m.
+func (tr *accTree) ensureMain(m uint32) {
+	n := int(m) + 1
+	if tr.mains >= n {
+		return
+	}
+	size := max(n, 2*tr.mains, 64)
+	tr.states = append(tr.states, make([]aggState, size*len(tr.aggs)-len(tr.states))...)
+	tr.mains = size
+}
+
+// markDirty notes, for every rule sharing the tree, that the activation of
+// main m may have changed.
+func (tr *accTree) markDirty(m uint32) {
+	for _, r := range tr.rules {
+		r.markDirty(m)
+	}
+}
+
+func (tr *accTree) state(m uint32, ai int) *aggState {
+	return &tr.states[int(m)*len(tr.aggs)+ai]
+}
+
+// ensureMain makes room for the activation of main slot m.
 func (r *aggRule) ensureMain(m uint32) {
 	n := int(m) + 1
 	if len(r.dirtyAt) >= n {
 		return
 	}
 	size := max(n, 2*len(r.dirtyAt), 64)
-	k := len(r.aggs)
-	r.states = append(r.states, make([]aggState, size*k-len(r.states))...)
+	k := len(r.aggIdx)
 	r.fired = append(r.fired, make([]float64, size*k-len(r.fired))...)
 	r.dirtyAt = append(r.dirtyAt, make([]uint32, size-len(r.dirtyAt))...)
 	if words := (size + 63) / 64; words > len(r.held) {
@@ -323,6 +363,7 @@ func (r *aggRule) ensureMain(m uint32) {
 }
 
 func (r *aggRule) markDirty(m uint32) {
+	r.ensureMain(m)
 	if r.dirtyAt[m] != r.epoch {
 		r.dirtyAt[m] = r.epoch
 		if len(r.dirty) == 0 {
@@ -334,10 +375,6 @@ func (r *aggRule) markDirty(m uint32) {
 
 func (r *aggRule) position() int { return r.pos }
 
-func (r *aggRule) state(m uint32, ai int) *aggState {
-	return &r.states[int(m)*len(r.aggs)+ai]
-}
-
 // memberChanged updates the partial states of g and the states of the
 // mains it reaches for a member whose values go from old to new: old is
 // nil for a fact entering g, new nil for one leaving.
@@ -345,22 +382,22 @@ func (v *srcVar) memberChanged(g *group, old, new []uint64) {
 	if len(v.aggs) == 0 {
 		return
 	}
-	r := v.r
+	tr := v.tr
 	if len(v.aggs) > 1 && g.more == nil {
 		more := make([]aggState, len(v.aggs)-1)
 		g.more = &more
 	}
-	ms := r.e.mainsBuf(g)
+	ms := tr.e.mainsBuf(g)
 	changed := false
 	for j, ai := range v.aggs {
-		a := &r.aggs[ai]
+		a := &tr.aggs[ai]
 		p := g.partial(j)
 		var x, y float64
 		if old != nil {
-			x = a.value(&r.en, old)
+			x = a.value(&tr.en, old)
 		}
 		if new != nil {
-			y = a.value(&r.en, new)
+			y = a.value(&tr.en, new)
 		}
 		if old != nil && new != nil && math.Float64bits(x) == math.Float64bits(y) {
 			continue
@@ -373,7 +410,7 @@ func (v *srcVar) memberChanged(g *group, old, new []uint64) {
 				p.add(a.fn, y)
 			}
 			for _, m := range ms {
-				st := r.state(m, ai)
+				st := tr.state(m, ai)
 				if old != nil {
 					st.remove(a.fn, x)
 				}
@@ -396,7 +433,7 @@ func (v *srcVar) memberChanged(g *group, old, new []uint64) {
 			continue
 		}
 		for _, m := range ms {
-			st := r.state(m, ai)
+			st := tr.state(m, ai)
 			if had {
 				st.remove(a.fn, before)
 			}
@@ -408,10 +445,10 @@ func (v *srcVar) memberChanged(g *group, old, new []uint64) {
 	}
 	if changed {
 		for _, m := range ms {
-			r.markDirty(m)
+			tr.markDirty(m)
 		}
 	}
-	r.e.freeMains(ms)
+	tr.e.freeMains(ms)
 }
 
 // merge adds the partial states of g to main m, which has just entered
@@ -420,10 +457,10 @@ func (v *srcVar) merge(m uint32, g *group, undo bool) {
 	if len(g.members) == 0 {
 		return
 	}
-	r := v.r
+	tr := v.tr
 	for j, ai := range v.aggs {
-		a := &r.aggs[ai]
-		p, st := g.partial(j), r.state(m, ai)
+		a := &tr.aggs[ai]
+		p, st := g.partial(j), tr.state(m, ai)
 		if isMinMax(a.fn) {
 			if x, ok := p.extreme(a.fn); ok {
 				if undo {
@@ -438,15 +475,16 @@ func (v *srcVar) merge(m uint32, g *group, undo bool) {
 			st.merge(p)
 		}
 	}
-	r.markDirty(m)
+	tr.markDirty(m)
 }
 
 // The root: a main fact that enters links itself to the groups its join
 // fields name.
 
 func (rt *rootVar) add(m uint32) {
-	r := rt.r
-	r.ensureMain(m)
+	tr := rt.tr
+	tr.ensureMain(m)
+	tr.facts++
 	row := rt.t.row(m)
 	for i, c := range rt.children {
 		rt.kbuf = keyOf(rt.kbuf, row, rt.downKey[i], rt.t.kinds)
@@ -455,7 +493,7 @@ func (rt *rootVar) add(m uint32) {
 			c.connect(m, g)
 		}
 	}
-	r.markDirty(m)
+	tr.markDirty(m)
 }
 
 func (rt *rootVar) remove(m uint32) {
@@ -468,7 +506,8 @@ func (rt *rootVar) remove(m uint32) {
 		}
 		c.dropIfEmpty(rt.kbuf, g)
 	}
-	rt.r.markDirty(m)
+	rt.tr.facts--
+	rt.tr.markDirty(m)
 }
 
 // inPlace holds when the main keeps its links: only its other fields
@@ -482,7 +521,7 @@ func (rt *rootVar) inPlace(old, new []uint64) bool {
 	return true
 }
 
-func (rt *rootVar) modify(m uint32, _, _ []uint64) { rt.r.markDirty(m) }
+func (rt *rootVar) modify(m uint32, _, _ []uint64) { rt.tr.markDirty(m) }
 
 // groupFor returns the group with the given key, creating it.
 func (v *srcVar) groupFor(key []uint64) *group {
@@ -550,11 +589,12 @@ func (v *srcVar) add(slot uint32) {
 	g := v.groupFor(v.kbuf)
 	v.setPos(slot, len(g.members))
 	g.members = append(g.members, slot)
+	v.tr.facts++
 	v.memberChanged(g, nil, row)
 	if !g.reaches() || len(v.children) == 0 {
 		return
 	}
-	ms := v.r.e.mainsBuf(g)
+	ms := v.tr.e.mainsBuf(g)
 	for i, c := range v.children {
 		v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
 		cg := c.groupFor(v.cbuf)
@@ -564,7 +604,7 @@ func (v *srcVar) add(slot uint32) {
 			}
 		}
 	}
-	v.r.e.freeMains(ms)
+	v.tr.e.freeMains(ms)
 }
 
 func (v *srcVar) remove(slot uint32) {
@@ -573,7 +613,7 @@ func (v *srcVar) remove(slot uint32) {
 	g := v.mustGroup(v.kbuf)
 	v.memberChanged(g, row, nil)
 	if g.reaches() && len(v.children) > 0 {
-		ms := v.r.e.mainsBuf(g)
+		ms := v.tr.e.mainsBuf(g)
 		for i, c := range v.children {
 			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
 			cg := c.mustGroup(v.cbuf)
@@ -584,8 +624,9 @@ func (v *srcVar) remove(slot uint32) {
 			}
 			c.dropIfEmpty(v.cbuf, cg)
 		}
-		v.r.e.freeMains(ms)
+		v.tr.e.freeMains(ms)
 	}
+	v.tr.facts--
 	p := *v.pos.at(slot)
 	last := len(g.members) - 1
 	moved := g.members[last]

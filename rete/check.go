@@ -29,27 +29,27 @@ func (e *Engine) mismatch(rule string, format string, args ...any) error {
 // recomputation by walking the join tree over working memory.
 func (r *aggRule) check() error {
 	e := r.e
-	k := len(r.aggs)
+	tr := r.tree
+	k := len(r.aggIdx)
 	vals := make([]float64, k)
 	nulls := make([]bool, k)
 	for m := uint32(0); m < r.main.n; m++ {
 		holds := r.evaluate(m)
-		name := func() string { return r.main.info.Name + " " + e.fact(r.main, m).String() }
+		name := func() string { return e.fact(r.main, m).String() }
 		want, integral, alive := r.naive(m, vals, nulls)
 		if !alive {
-			base := int(m) * k
-			for i, a := range r.aggs {
-				if n := r.states[base+i].count(a.fn); n != 0 {
-					return e.mismatch(r.rule.Name, "%s is not connected but %s holds %d values", name(), a.name, n)
+			for i, ai := range r.aggIdx {
+				if n := tr.state(m, ai).count(tr.aggs[ai].fn); n != 0 {
+					return e.mismatch(r.rule.Name, "%s is not connected but %s holds %d values", name(), r.rule.Aggregates[i].Name, n)
 				}
 			}
 		}
-		for i, a := range r.aggs {
+		for i, a := range r.rule.Aggregates {
 			if nulls[i] != r.nulls[i] {
-				return e.mismatch(r.rule.Name, "%s: %s is null=%v, recomputed null=%v", name(), a.name, r.nulls[i], nulls[i])
+				return e.mismatch(r.rule.Name, "%s: %s is null=%v, recomputed null=%v", name(), a.Name, r.nulls[i], nulls[i])
 			}
 			if !nulls[i] && !closeEnough(r.vals[i], vals[i], integral[i]) {
-				return e.mismatch(r.rule.Name, "%s: %s = %v, recomputed %v", name(), a.name, r.vals[i], vals[i])
+				return e.mismatch(r.rule.Name, "%s: %s = %v, recomputed %v", name(), a.Name, r.vals[i], vals[i])
 			}
 		}
 		if alive && !slices.Contains(nulls, true) {
@@ -95,19 +95,20 @@ func closeEnough(got, want float64, integral bool) bool {
 // evaluates thresholds.
 func (r *aggRule) naive(m uint32, vals []float64, nulls []bool) (holds bool, integral []bool, alive bool) {
 	e := r.e
+	tr := r.tree
 	rule := r.rule
-	integral = make([]bool, len(r.aggs))
+	integral = make([]bool, len(r.aggIdx))
 	connected := make([][]uint32, len(rule.Vars))
-	alive = r.main.isAlive(m) && r.root.alpha.pass(e, r.main.row(m))
+	alive = r.main.isAlive(m) && tr.root.alpha.pass(e, r.main.row(m))
 	if alive {
 		connected[0] = []uint32{m}
 	}
 	types := make([]*typeMem, len(rule.Vars))
 	types[0] = r.main
 	alphas := make([]*alphaNode, len(rule.Vars))
-	alphas[0] = r.root.alpha
+	alphas[0] = tr.root.alpha
 	for i := 1; i < len(rule.Vars); i++ {
-		types[i], alphas[i] = r.srcs[i].t, r.srcs[i].alpha
+		types[i], alphas[i] = tr.srcs[i].t, tr.srcs[i].alpha
 	}
 	for _, j := range rule.Joins {
 		pt, ct := types[j.Parent], types[j.Child]
@@ -124,7 +125,8 @@ func (r *aggRule) naive(m uint32, vals []float64, nulls []bool) (holds bool, int
 			}
 		}
 	}
-	for i, a := range r.aggs {
+	for i, ai := range r.aggIdx {
+		a := &tr.aggs[ai]
 		facts := connected[a.src]
 		integral[i] = true
 		var xs []float64

@@ -37,9 +37,11 @@ func (e *Engine) Describe() string {
 func sinkName(s sink) string {
 	switch s := s.(type) {
 	case *rootVar:
-		return s.r.rule.Name + "." + s.r.rule.Vars[0].Name
+		r := s.tr.rules[0].rule
+		return r.Name + "." + r.Vars[0].Name
 	case *srcVar:
-		return s.r.rule.Name + "." + s.r.rule.Vars[s.v].Name
+		r := s.tr.rules[0].rule
+		return r.Name + "." + r.Vars[s.v].Name
 	case *joinLevel:
 		return s.jr.rule.Name + "." + s.jr.rule.Vars[s.i].Name
 	}
@@ -48,6 +50,21 @@ func sinkName(s sink) string {
 
 func (r *aggRule) describe(b *strings.Builder) {
 	rule := r.rule
+	if first := r.tree.rules[0]; first != r {
+		fmt.Fprintf(b, "rule %s: accumulate network of rule %s\n", rule.Name, first.rule.Name)
+	} else {
+		r.tree.describe(b, rule)
+	}
+	for _, a := range rule.Aggregates {
+		fmt.Fprintf(b, "  aggregate %s = %s(%s)\n", a.Name, a.Func, a.Arg)
+	}
+	for _, t := range r.thresholds {
+		fmt.Fprintf(b, "  threshold %s\n", t)
+	}
+}
+
+// describe writes the nodes of the tree, with the variable names of rule.
+func (tr *accTree) describe(b *strings.Builder, rule *rulelang.Rule) {
 	fmt.Fprintf(b, "rule %s: accumulate over %s: %s\n", rule.Name, rule.Vars[0].Name, rule.Vars[0].Type.Name)
 	var walk func(v *srcVar, depth int)
 	walk = func(v *srcVar, depth int) {
@@ -57,14 +74,8 @@ func (r *aggRule) describe(b *strings.Builder) {
 			walk(c, depth+1)
 		}
 	}
-	for _, c := range r.root.children {
+	for _, c := range tr.root.children {
 		walk(c, 2)
-	}
-	for _, a := range rule.Aggregates {
-		fmt.Fprintf(b, "  aggregate %s = %s(%s)\n", a.Name, a.Func, a.Arg)
-	}
-	for _, t := range r.thresholds {
-		fmt.Fprintf(b, "  threshold %s\n", t)
 	}
 }
 

@@ -43,6 +43,7 @@ type Engine struct {
 	typeList   []*typeMem
 	rules      []ruleNet
 	ruleByName map[string]ruleNet
+	trees      []*accTree
 	// pendingRules are the rules with activation changes for the next
 	// agenda; a rule adds itself with its first change of a step.
 	pendingRules []ruleNet

@@ -604,3 +604,60 @@ rule colleagues : {e: E, n: COUNT(c.id), top: MAX(c.salary), seats: SUM(s.seats)
 		}
 	}
 }
+
+// TestSharedAccumulate checks that aggregation rules with the same join
+// tree share an accumulate network: a rule added before any fact adds its
+// aggregates to it; a rule added later shares it only when it needs no new
+// aggregate.
+func TestSharedAccumulate(t *testing.T) {
+	e, b := compile(t, `type D : <id: string>
+type E : <id: string, d: string, s: number>
+rule a : {d: D, n: COUNT(e.id)} / {e: E} / e.d == d.id ==> print("a", d.id, n)
+rule b : {d: D, top: MAX(e.s), n: COUNT(e.id)} / {e: E} / e.d == d.id AND top > 10 ==> print("b", d.id, top, n)
+`)
+	got := step(t, e, b, Assert("D", str("d1")), Assert("E", str("e1"), str("d1"), num(5)), Assert("E", str("e2"), str("d1"), num(20)))
+	wantEvents(t, got,
+		`fire a "d1" n=2`, `  a d1 2`,
+		`fire b "d1" top=20 n=2`, `  b d1 20 2`)
+	p, err := rulelang.Compile("more.rules", []byte(`type D : <id: string>
+type E : <id: string, d: string, s: number>
+rule c : {d: D, n: COUNT(e.id)} / {e: E} / e.d == d.id AND n > 1 ==> print("c", d.id, n)
+rule f : {d: D, low: MIN(e.s)} / {e: E} / e.d == d.id ==> print("f", d.id, low)
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range p.Rules {
+		if err := e.AddRule(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got = step(t, e, b)
+	wantEvents(t, got, `fire c "d1" n=2`, `  c d1 2`, `fire f "d1" low=5`, `  f d1 5`)
+	got = step(t, e, b, Retract("E", str("e2")))
+	wantEvents(t, got,
+		`update a "d1" n=1`, `  a d1 1`,
+		`withdraw b "d1"`,
+		`withdraw c "d1"`)
+	want := `type D: 1 facts
+  alpha [all] -> a.d f.d
+type E: 1 facts
+  alpha [all] -> a.e f.e
+rule a: accumulate over d: D
+    e: E grouped by e.d == d.id, 1 groups
+  aggregate n = COUNT(e.id)
+rule b: accumulate network of rule a
+  aggregate top = MAX(e.s)
+  aggregate n = COUNT(e.id)
+  threshold top > 10
+rule c: accumulate network of rule a
+  aggregate n = COUNT(e.id)
+  threshold n > 1
+rule f: accumulate over d: D
+    e: E grouped by e.d == d.id, 1 groups
+  aggregate low = MIN(e.s)
+`
+	if got := e.Describe(); got != want {
+		t.Errorf("network:\n%s\nwant:\n%s", got, want)
+	}
+}

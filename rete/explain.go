@@ -99,12 +99,12 @@ func (r *aggRule) explain(key rulelang.Value) (*Explanation, error) {
 		}
 		x.Thresholds = append(x.Thresholds, tr)
 	}
-	connected := r.connected(m)
-	for v := 1; v < len(r.srcs); v++ {
+	connected := r.tree.connected(m)
+	for v := 1; v < len(r.tree.srcs); v++ {
 		sf := SourceFacts{Var: r.rule.Vars[v].Name}
 		slices.Sort(connected[v])
 		for _, s := range connected[v] {
-			sf.Facts = append(sf.Facts, r.e.fact(r.srcs[v].t, s))
+			sf.Facts = append(sf.Facts, r.e.fact(r.tree.srcs[v].t, s))
 		}
 		x.Sources = append(x.Sources, sf)
 	}
@@ -113,7 +113,7 @@ func (r *aggRule) explain(key rulelang.Value) (*Explanation, error) {
 
 // connected returns, per variable, the facts connected to main m, read
 // from the groups whose reach holds m.
-func (r *aggRule) connected(m uint32) [][]uint32 {
+func (r *accTree) connected(m uint32) [][]uint32 {
 	out := make([][]uint32, len(r.srcs))
 	if !r.main.isAlive(m) || !r.root.alpha.pass(r.e, r.main.row(m)) {
 		return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,6 +46,17 @@ type gen struct {
 	rng   *rand.Rand
 	b     strings.Builder
 	rules int
+	// last is the skeleton of the last aggregation rule, which a later one
+	// may reuse so that the two share an accumulate network.
+	last *skeleton
+}
+
+// skeleton is an aggregation rule without its thresholds and actions.
+type skeleton struct {
+	vars  []string
+	types []genType
+	conds []string // joins and filters
+	aggs  []string
 }
 
 func (g *gen) pick(n int) int { return g.rng.IntN(n) }
@@ -143,39 +155,34 @@ var genFuncs = []string{"AVG", "SUM", "COUNT", "MIN", "MAX"}
 func (g *gen) aggRule() {
 	name := fmt.Sprintf("R%d", g.rules)
 	g.rules++
-	vars := []string{"m", "u", "v", "w"}[:2+g.pick(3)]
-	types := make([]genType, len(vars))
-	for i := range vars {
-		types[i] = genTypes[g.pick(len(genTypes))]
-	}
-	shape := g.pick(3) // 0 chain, 1 star, 2 mixed
-	var conds []string
-	for i := 1; i < len(vars); i++ {
-		p := i - 1
-		switch shape {
-		case 1:
-			p = 0
-		case 2:
-			p = g.pick(i)
+	var sk skeleton
+	if g.last != nil && g.chance(0.4) {
+		// The same join tree, so the same accumulate network; the same
+		// aggregates too, sometimes.
+		sk = *g.last
+		if g.chance(0.5) {
+			sk.aggs = nil
 		}
-		conds = append(conds, g.join(vars[p], types[p], vars[i], types[i]))
+	} else {
+		sk = g.tree()
 	}
-	for i, v := range vars {
-		if g.chance(0.25) {
-			conds = append(conds, g.filter(v, types[i]))
+	vars, types := sk.vars, sk.types
+	conds := slices.Clone(sk.conds)
+	if len(sk.aggs) == 0 {
+		nagg := 1 + g.pick(3)
+		for a := range nagg {
+			src := 1 + g.pick(len(vars)-1)
+			fn := genFuncs[g.pick(len(genFuncs))]
+			arg := g.numExpr(vars[src], types[src])
+			if fn == "COUNT" && g.chance(0.5) {
+				arg = vars[src] + "." + types[src].strs[0]
+			}
+			sk.aggs = append(sk.aggs, fmt.Sprintf("g%d: %s(%s)", a, fn, arg))
 		}
 	}
-	nagg := 1 + g.pick(3)
-	var aggs []string
-	for a := range nagg {
-		src := 1 + g.pick(len(vars)-1)
-		fn := genFuncs[g.pick(len(genFuncs))]
-		arg := g.numExpr(vars[src], types[src])
-		if fn == "COUNT" && g.chance(0.5) {
-			arg = vars[src] + "." + types[src].strs[0]
-		}
-		aggs = append(aggs, fmt.Sprintf("g%d: %s(%s)", a, fn, arg))
-	}
+	g.last = &sk
+	aggs := sk.aggs
+	nagg := len(aggs)
 	agg := func() string { return fmt.Sprintf("g%d", g.pick(nagg)) }
 	mt := types[0]
 	for range g.pick(3) {
@@ -208,6 +215,34 @@ func (g *gen) aggRule() {
 		action += ", note(m." + mt.nums[len(mt.nums)-1] + ", m.b, " + agg() + " * 2)"
 	}
 	fmt.Fprintf(&g.b, "rule %s : %s / %s ==> %s\n", name, strings.Join(blocks, " / "), strings.Join(conds, " AND "), action)
+}
+
+// tree draws the variables, joins (a chain, a star or a mixed tree) and
+// filters of an aggregation rule.
+func (g *gen) tree() skeleton {
+	var sk skeleton
+	sk.vars = []string{"m", "u", "v", "w"}[:2+g.pick(3)]
+	sk.types = make([]genType, len(sk.vars))
+	for i := range sk.vars {
+		sk.types[i] = genTypes[g.pick(len(genTypes))]
+	}
+	shape := g.pick(3) // 0 chain, 1 star, 2 mixed
+	for i := 1; i < len(sk.vars); i++ {
+		p := i - 1
+		switch shape {
+		case 1:
+			p = 0
+		case 2:
+			p = g.pick(i)
+		}
+		sk.conds = append(sk.conds, g.join(sk.vars[p], sk.types[p], sk.vars[i], sk.types[i]))
+	}
+	for i, v := range sk.vars {
+		if g.chance(0.25) {
+			sk.conds = append(sk.conds, g.filter(v, sk.types[i]))
+		}
+	}
+	return sk
 }
 
 // joinRule writes a rule without aggregates of two or three patterns.
@@ -253,6 +288,7 @@ func (g *gen) joinRule() {
 func (g *gen) program() string {
 	g.b.Reset()
 	g.rules = 0
+	g.last = nil
 	g.b.WriteString(genTypeDecls)
 	nrules := 1 + g.pick(4)
 	nstmts := 30 + g.pick(50)

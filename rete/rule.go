@@ -1,20 +1,128 @@
 package rete
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/accretedb/accrete/rulelang"
 )
 
-// newAggRule builds the accumulate network of an aggregation rule and
-// feeds it working memory.
+// newAggRule builds an aggregation rule on an accumulate network: the one
+// of an earlier rule with the same join tree when that network can take
+// the rule's aggregates (it holds them all, or it holds no facts yet), else
+// a new one fed the facts in working memory.
 func (e *Engine) newAggRule(r *rulelang.Rule, types []*typeMem) *aggRule {
-	ar := &aggRule{e: e, rule: r, pos: len(e.rules), main: types[0], epoch: 1}
+	key := e.treeKey(r, types)
+	var tr *accTree
+	for _, t := range e.trees {
+		if t.key == key && (t.facts == 0 || t.hasAggregates(r)) {
+			tr = t
+			break
+		}
+	}
+	fresh := tr == nil
+	if fresh {
+		tr = e.newAccTree(r, types, key)
+		e.trees = append(e.trees, tr)
+	}
+	ar := &aggRule{e: e, rule: r, pos: len(e.rules), tree: tr, main: tr.main, epoch: 1}
 	ar.en = env{e: e, rows: ar.rows[:]}
-	ar.root = &rootVar{r: ar, t: types[0], alpha: e.alphaFor(types[0], r.Vars[0].Filters)}
-	ar.srcs = make([]*srcVar, len(r.Vars))
+	for _, a := range r.Aggregates {
+		ar.aggIdx = append(ar.aggIdx, tr.aggregate(a))
+	}
+	ar.thresholds = r.Thresholds
+	for _, t := range r.Thresholds {
+		ar.tests = append(ar.tests, single.bool(t))
+	}
+	ar.actions = compileActions(single, r.Actions)
+	ar.vals = make([]float64, len(ar.aggIdx))
+	ar.nulls = make([]bool, len(ar.aggIdx))
+	tr.rules = append(tr.rules, ar)
+	tr.main.tracked = true
+
+	if fresh {
+		tr.root.alpha.sinks = append(tr.root.alpha.sinks, tr.root)
+		e.prime(tr.root.alpha, tr.root)
+		for _, v := range tr.srcs[1:] {
+			v.alpha.sinks = append(v.alpha.sinks, v)
+			e.prime(v.alpha, v)
+		}
+		return ar
+	}
+	// The shared network is up to date: the new rule evaluates every main
+	// fact it holds.
+	for m := uint32(0); m < tr.main.n; m++ {
+		if tr.main.isAlive(m) && tr.root.alpha.pass(e, tr.main.row(m)) {
+			ar.markDirty(m)
+		}
+	}
+	return ar
+}
+
+// treeKey identifies the join tree of an aggregation rule: the types and
+// filters of its variables (as their alpha nodes) and its joins.
+func (e *Engine) treeKey(r *rulelang.Rule, types []*typeMem) string {
+	var b strings.Builder
+	for i, v := range r.Vars {
+		fmt.Fprintf(&b, "%s[%s];", types[i].info.Name, e.alphaFor(types[i], v.Filters).key)
+	}
+	for _, j := range r.Joins {
+		fmt.Fprintf(&b, "%d>%d", j.Parent, j.Child)
+		for _, k := range j.Keys {
+			fmt.Fprintf(&b, ":%d=%d", k.ParentField, k.ChildField)
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// aggKey identifies an aggregate within its tree.
+func aggKey(a *rulelang.Aggregate) string {
+	return fmt.Sprintf("%d %s %s", a.Source, a.Func, canonical(a.Arg))
+}
+
+// hasAggregates reports whether the tree computes every aggregate of r.
+func (tr *accTree) hasAggregates(r *rulelang.Rule) bool {
+	for _, a := range r.Aggregates {
+		if !slices.Contains(tr.aggKeys, aggKey(a)) {
+			return false
+		}
+	}
+	return true
+}
+
+// aggregate returns the tree's index of aggregate a, adding it when the
+// tree does not compute it yet (only while the tree holds no facts).
+func (tr *accTree) aggregate(a *rulelang.Aggregate) int {
+	key := aggKey(a)
+	if i := slices.Index(tr.aggKeys, key); i >= 0 {
+		return i
+	}
+	if tr.facts != 0 || tr.mains != 0 {
+		panic("BUG: aggregate added to an accumulate network holding facts")
+	}
+	spec := aggSpec{name: a.Name, fn: a.Func, src: a.Source, field: -1}
+	if f, ok := a.Arg.(*rulelang.FieldRef); ok && f.Type() == rulelang.TypeNumber {
+		spec.field = f.Field
+	} else if a.Func != rulelang.AggCount {
+		spec.arg = single.num(a.Arg)
+	}
+	i := len(tr.aggs)
+	tr.aggs = append(tr.aggs, spec)
+	tr.aggKeys = append(tr.aggKeys, key)
+	tr.srcs[a.Source].aggs = append(tr.srcs[a.Source].aggs, i)
+	return i
+}
+
+// newAccTree builds the nodes of a join tree, without aggregates.
+func (e *Engine) newAccTree(r *rulelang.Rule, types []*typeMem, key string) *accTree {
+	tr := &accTree{e: e, key: key, main: types[0]}
+	tr.en = env{e: e, rows: tr.rows[:]}
+	tr.root = &rootVar{tr: tr, t: types[0], alpha: e.alphaFor(types[0], r.Vars[0].Filters)}
+	tr.srcs = make([]*srcVar, len(r.Vars))
 	for i := 1; i < len(r.Vars); i++ {
-		ar.srcs[i] = &srcVar{r: ar, v: i, t: types[i], alpha: e.alphaFor(types[i], r.Vars[i].Filters)}
+		tr.srcs[i] = &srcVar{tr: tr, v: i, t: types[i], alpha: e.alphaFor(types[i], r.Vars[i].Filters)}
 	}
 	for _, j := range r.Joins {
 		parentFields := make([]int, len(j.Keys))
@@ -22,44 +130,19 @@ func (e *Engine) newAggRule(r *rulelang.Rule, types []*typeMem) *aggRule {
 		for k, key := range j.Keys {
 			parentFields[k], childFields[k] = key.ParentField, key.ChildField
 		}
-		child := ar.srcs[j.Child]
+		child := tr.srcs[j.Child]
 		child.upKey = childFields
 		child.groups = newGroupIndex(childFields, child.t.kinds)
 		if j.Parent == 0 {
-			ar.root.children = append(ar.root.children, child)
-			ar.root.downKey = append(ar.root.downKey, parentFields)
+			tr.root.children = append(tr.root.children, child)
+			tr.root.downKey = append(tr.root.downKey, parentFields)
 		} else {
-			p := ar.srcs[j.Parent]
+			p := tr.srcs[j.Parent]
 			p.children = append(p.children, child)
 			p.downKey = append(p.downKey, parentFields)
 		}
 	}
-	for i, a := range r.Aggregates {
-		spec := aggSpec{name: a.Name, fn: a.Func, src: a.Source, field: -1}
-		if f, ok := a.Arg.(*rulelang.FieldRef); ok && f.Type() == rulelang.TypeNumber {
-			spec.field = f.Field
-		} else if a.Func != rulelang.AggCount {
-			spec.arg = single.num(a.Arg)
-		}
-		ar.aggs = append(ar.aggs, spec)
-		ar.srcs[a.Source].aggs = append(ar.srcs[a.Source].aggs, i)
-	}
-	ar.thresholds = r.Thresholds
-	for _, t := range r.Thresholds {
-		ar.tests = append(ar.tests, single.bool(t))
-	}
-	ar.actions = compileActions(single, r.Actions)
-	ar.vals = make([]float64, len(ar.aggs))
-	ar.nulls = make([]bool, len(ar.aggs))
-	ar.main.tracked = true
-
-	ar.root.alpha.sinks = append(ar.root.alpha.sinks, ar.root)
-	e.prime(ar.root.alpha, ar.root)
-	for _, v := range ar.srcs[1:] {
-		v.alpha.sinks = append(v.alpha.sinks, v)
-		e.prime(v.alpha, v)
-	}
-	return ar
+	return tr
 }
 
 // newJoinRule builds the join network of a rule without aggregation
@@ -106,10 +189,11 @@ func (e *Engine) newJoinRule(r *rulelang.Rule, types []*typeMem) *joinRule {
 // reports whether the rule holds for m.
 func (r *aggRule) evaluate(m uint32) bool {
 	r.ensureMain(m)
-	base := int(m) * len(r.aggs)
+	tr := r.tree
+	tr.ensureMain(m)
 	anyNull := false
-	for i, a := range r.aggs {
-		v, ok := r.states[base+i].result(a.fn)
+	for i, ai := range r.aggIdx {
+		v, ok := tr.state(m, ai).result(tr.aggs[ai].fn)
 		r.vals[i], r.nulls[i] = v, !ok
 		anyNull = anyNull || !ok
 	}
@@ -118,7 +202,7 @@ func (r *aggRule) evaluate(m uint32) bool {
 		return false
 	}
 	row := t.row(m)
-	if !r.root.alpha.pass(r.e, row) {
+	if !tr.root.alpha.pass(r.e, row) {
 		return false
 	}
 	r.rows[0] = row
@@ -161,7 +245,7 @@ func (r *aggRule) agenda(out *[]Event) {
 		return
 	}
 	slices.Sort(r.dirty)
-	k := len(r.aggs)
+	k := len(r.aggIdx)
 	for _, m := range r.dirty {
 		holds := r.evaluate(m)
 		held := r.isHeld(m)
@@ -212,15 +296,15 @@ func (r *aggRule) event(kind EventKind, m uint32) Event {
 }
 
 func (r *aggRule) bindings(vals []float64) []Binding {
-	b := make([]Binding, len(r.aggs))
-	for i, a := range r.aggs {
-		b[i] = Binding{Name: a.name, Value: vals[i]}
+	b := make([]Binding, len(r.aggIdx))
+	for i, a := range r.rule.Aggregates {
+		b[i] = Binding{Name: a.Name, Value: vals[i]}
 	}
 	return b
 }
 
 func (r *aggRule) activations(out *[]Activation) {
-	k := len(r.aggs)
+	k := len(r.aggIdx)
 	for m := uint32(0); m < r.main.n; m++ {
 		if r.isHeld(m) {
 			*out = append(*out, Activation{
