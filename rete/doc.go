@@ -38,7 +38,10 @@
 // with earlier variables, indexed on both sides, plus the join filters
 // that become complete there; every token of the last level is an
 // activation. A rule with aggregation variables becomes an accumulate
-// network, described next. [Engine.Describe] prints the network.
+// network, described next; rules with the same main variable, sources,
+// filters and joins share one, which computes the union of their
+// aggregates (a rule added once the network holds facts shares it only if
+// it needs no new aggregate). [Engine.Describe] prints the network.
 //
 // # Aggregation over joins
 //
