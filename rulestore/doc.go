@@ -26,9 +26,11 @@
 // declaration. A fact of a type no program declares is refused.
 //
 // Facts written inside a program's source are asserted, and its
-// retractions applied, when the program is put, as one step, like accrete
-// run does with [rete.ExecOptions.Batch]. A retraction of a key no fact has
-// is a diagnostic. Putting the same source again asserts those facts again.
+// retractions applied, in file order when the program is put, all of them
+// as one step (accrete run makes a step of each run of consecutive facts;
+// a service has no moment between them). A retraction of a key no fact has
+// is a diagnostic. Putting the same source again asserts those facts again;
+// [Service.Ensure] leaves a program stored with the same source alone.
 //
 // A type's facts live as long as some program declares it. Deleting the
 // last program that declares a type discards its facts in the same atomic

@@ -10,6 +10,7 @@ import (
 
 	"github.com/accretedb/accrete/rete"
 	"github.com/accretedb/accrete/rulelang"
+	"github.com/accretedb/accrete/storage"
 )
 
 // Change is one change of a step: an assertion or a retraction (see
@@ -241,9 +242,7 @@ func describeKey(t *rulelang.TypeInfo, c *rete.Change) string {
 }
 
 // write adds the records of the changed keys to a batch.
-func (o *overlay) write(b interface {
-	SetMeta(ns string, key, value []byte) error
-}) error {
+func (o *overlay) write(b *storage.Batch) error {
 	var rec []byte
 	for _, e := range o.order {
 		var vals []rulelang.Value
