@@ -386,11 +386,11 @@ func (p *selectPlan) compileFields() error {
 			col.expr = expr
 			hasAux = hasAux || len(col.refs) > 0
 			p.cols = append(p.cols, col)
+		case *influxql.Wildcard, *influxql.RegexLiteral:
+			// RewriteFields expands them; one left matched nothing.
+			return errors.New("at least 1 non-time field must be queried")
 		case influxql.Literal:
 			return errors.New("field must contain at least one variable")
-		case *influxql.Wildcard, *influxql.RegexLiteral:
-			// A wildcard that matched nothing.
-			return errors.New("at least 1 non-time field must be queried")
 		default:
 			return fmt.Errorf("unsupported expression in the SELECT clause: %s", e)
 		}
