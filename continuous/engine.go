@@ -144,7 +144,7 @@ func Open(db *storage.DB, opts *Options) (*Engine, error) {
 		}
 	}
 	e.seq.Store(maxSeq)
-	cat, err := buildCatalog(aggs)
+	cat, err := buildCatalog(aggs, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: stored definitions: %v", ErrCorrupt, err)
 	}
@@ -310,7 +310,7 @@ func (e *Engine) register(n Definition) error {
 	if err != nil {
 		return err
 	}
-	cat, err := buildCatalog(append(e.cat.Load().without(""), a))
+	cat, err := buildCatalog(append(e.cat.Load().without(""), a), a)
 	if err != nil {
 		return err
 	}
@@ -404,7 +404,7 @@ func (e *Engine) unregister(a *agg) error {
 	a.mu.Lock()
 	a.mu.dropped = true
 	a.mu.Unlock()
-	next, err := buildCatalog(cat.without(a.def.Name))
+	next, err := buildCatalog(cat.without(a.def.Name), nil)
 	if err != nil {
 		panic("BUG: removing an aggregate broke the catalog: " + err.Error())
 	}

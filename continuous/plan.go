@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -255,8 +256,9 @@ type catalog struct {
 }
 
 // buildCatalog indexes aggs and checks that targets are unique and that no
-// aggregate depends on itself.
-func buildCatalog(aggs []*agg) (*catalog, error) {
+// aggregate depends on itself. Problems involving focus, an aggregate being
+// registered, name it.
+func buildCatalog(aggs []*agg, focus *agg) (*catalog, error) {
 	c := &catalog{
 		byName:   map[string]*agg{},
 		bySource: map[mkey][]*agg{},
@@ -266,6 +268,10 @@ func buildCatalog(aggs []*agg) (*catalog, error) {
 	}
 	slices.SortFunc(aggs, func(x, y *agg) int {
 		switch {
+		case x == focus:
+			return -1
+		case y == focus:
+			return 1
 		case x.def.Name < y.def.Name:
 			return -1
 		case x.def.Name > y.def.Name:
@@ -279,7 +285,7 @@ func buildCatalog(aggs []*agg) (*catalog, error) {
 		k := [2]string{a.src.db, a.src.rp}
 		c.byDBRP[k] = append(c.byDBRP[k], a)
 		if o := c.byTarget[a.tgt]; o != nil {
-			return nil, invalid(a.def.Name, "target %s is written by the continuous aggregate %q too", a.tgt, o.def.Name)
+			return nil, invalid(o.def.Name, "target %s is written by the continuous aggregate %q too", a.tgt, a.def.Name)
 		}
 		c.byTarget[a.tgt] = a
 	}
@@ -304,6 +310,7 @@ func buildCatalog(aggs []*agg) (*catalog, error) {
 			seen[b.lower] = true
 		}
 	}
+	slices.SortFunc(aggs, func(x, y *agg) int { return strings.Compare(x.def.Name, y.def.Name) })
 	done := map[*agg]bool{}
 	var visit func(a *agg)
 	visit = func(a *agg) {

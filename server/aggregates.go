@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,6 +85,21 @@ func (s *Server) needAggregates(h handlerFunc) handlerFunc {
 		}
 		return h(r)
 	}
+}
+
+// checkAggregateConfigs checks the aggregates section of a Config.
+func checkAggregateConfigs(defs []continuous.Definition) error {
+	seen := map[string]bool{}
+	for i, d := range defs {
+		if err := d.Validate(); err != nil {
+			return fmt.Errorf("aggregates[%d]: %w", i, err)
+		}
+		if seen[d.Name] {
+			return fmt.Errorf("aggregates[%d]: aggregate %q is declared twice", i, d.Name)
+		}
+		seen[d.Name] = true
+	}
+	return nil
 }
 
 // aggregatesErrorStatus maps the errors of the aggregate engine; errorStatus

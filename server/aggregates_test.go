@@ -199,3 +199,55 @@ func TestAggregatesErrors(t *testing.T) {
 	ts.expect(t, "DELETE", "/api/v1/aggregates/c", "", 204)
 	ts.expect(t, "DELETE", "/api/v1/aggregates/c", "", 404)
 }
+
+func TestAggregatesConfig(t *testing.T) {
+	yml := `
+databases:
+  - name: telegraf
+aggregates:
+  - name: cpu_1m
+    database: telegraf
+    source: cpu
+    target: cpu_1m
+    interval: 1m
+    group_by: [host]
+    fields:
+      - {field: usage_user, function: mean}
+      - {field: usage_user, function: max, as: peak}
+    retention: 30d
+  - {name: cpu_1h, database: telegraf, source: cpu_1m, target: cpu_1h, interval: 1h, enabled: false,
+     fields: [{field: usage_user_mean, function: mean}]}
+`
+	c, err := ParseConfig([]byte(yml), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(c.Aggregates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"name":"cpu_1m","database":"telegraf","source":"cpu","target":"cpu_1m","interval":"1m","group_by":["host"],` +
+		`"fields":[{"field":"usage_user","function":"mean"},{"field":"usage_user","function":"max","as":"peak"}],"retention":"30d","enabled":true},` +
+		`{"name":"cpu_1h","database":"telegraf","source":"cpu_1m","target":"cpu_1h","interval":"1h",` +
+		`"fields":[{"field":"usage_user_mean","function":"mean"}],"enabled":false}]`
+	if string(js) != want {
+		t.Errorf("aggregates:\n got %s\nwant %s", js, want)
+	}
+	// The same in JSON, the API's shape.
+	cj, err := ParseConfig([]byte(`{"aggregates": `+want+`}`), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js2, _ := json.Marshal(cj.Aggregates); string(js2) != want {
+		t.Errorf("JSON configuration gives %s", js2)
+	}
+	for _, bad := range []struct{ yml, msg string }{
+		{"aggregates:\n  - {name: x, database: d, source: a, target: b, interval: 1m, fields: [{field: f, function: mean}], colour: red}", "field colour not found"},
+		{"aggregates:\n  - {name: x, database: d, source: a, target: b, interval: 1m, fields: [{field: f, function: mode}]}", `aggregates[0]: invalid continuous aggregate "x": fields[0]: unknown function "mode"`},
+		{"aggregates:\n  - {name: x, database: d, source: a, target: b, interval: 1m, fields: [{field: f, function: mean}]}\n  - {name: x, database: d, source: a, target: c, interval: 1m, fields: [{field: f, function: mean}]}", `aggregate "x" is declared twice`},
+	} {
+		if _, err := ParseConfig([]byte(bad.yml), false); err == nil || !strings.Contains(err.Error(), bad.msg) {
+			t.Errorf("%s: got %v, want an error containing %q", bad.yml, err, bad.msg)
+		}
+	}
+}

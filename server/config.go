@@ -13,6 +13,8 @@ import (
 
 	"github.com/influxdata/influxql"
 	"gopkg.in/yaml.v3"
+
+	"github.com/accretedb/accrete/continuous"
 )
 
 // Config is the configuration file of `accrete serve`, in YAML or JSON.
@@ -32,6 +34,9 @@ import (
 //	  query_timeout: 30s
 //	databases:
 //	  - name: telegraf
+//	aggregates:
+//	  - {name: cpu_1m, database: telegraf, source: cpu, target: cpu_1m, interval: 1m,
+//	     group_by: [host], fields: [{field: usage_user, function: mean}]}
 type Config struct {
 	// Listen is the TCP address of the HTTP API.
 	Listen string `json:"listen,omitempty" yaml:"listen,omitempty"`
@@ -48,6 +53,9 @@ type Config struct {
 	Databases []DatabaseConfig `json:"databases,omitempty" yaml:"databases,omitempty"`
 	// Rules are rule programs put at start when missing or changed.
 	Rules []RuleConfig `json:"rules,omitempty" yaml:"rules,omitempty"`
+	// Aggregates are continuous aggregates, in the shape of the aggregates
+	// API, created at start or updated when changed (continuous.Engine.Put).
+	Aggregates []continuous.Definition `json:"aggregates,omitempty" yaml:"aggregates,omitempty"`
 }
 
 // AuthConfig is the auth section of a Config.
@@ -174,6 +182,9 @@ func (c *Config) check() error {
 			return fmt.Errorf("databases[%d]: database %q is declared twice", i, d.Name)
 		}
 		seen[d.Name] = true
+	}
+	if err := checkAggregateConfigs(c.Aggregates); err != nil {
+		return err
 	}
 	return checkRuleConfigs(c.Rules)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/accretedb/accrete"
+	"github.com/accretedb/accrete/continuous"
 	"github.com/accretedb/accrete/influxcompat"
 	"github.com/accretedb/accrete/rulestore"
 	"github.com/accretedb/accrete/server"
@@ -161,16 +162,34 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 			return fmt.Errorf("rules program %q: %w", rc.Name, err)
 		}
 	}
+	aggs, err := continuous.Open(db.DB, &continuous.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("open continuous aggregates: %w", err)
+	}
+	defer aggs.Close()
+	for _, d := range c.Aggregates {
+		if _, err := aggs.Put(d); err != nil {
+			return fmt.Errorf("continuous aggregate %q: %w", d.Name, err)
+		}
+	}
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go func() {
+		continuous.NewScheduler(aggs, nil).Run(schedCtx)
+		close(schedDone)
+	}()
+	defer func() { stopSched(); <-schedDone }()
 
 	srv := server.New(&server.Options{
 		Writer:       db,
-		Querier:      influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{Logger: log}),
+		Querier:      influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{Logger: log, ContinuousQueries: continuous.NewInfluxQL(aggs)}),
 		Stats:        db,
 		Logger:       log,
 		MaxBodyBytes: c.Limits.MaxBodyBytes,
 		QueryTimeout: time.Duration(c.Limits.QueryTimeout),
 		Auth:         c.auth,
 		Rules:        rules,
+		Aggregates:   aggs,
 	})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
