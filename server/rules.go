@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -776,24 +778,38 @@ func (it *jsonFact) change(lookup func(string) (*rulelang.TypeInfo, bool)) (rule
 	return c, nil
 }
 
-// fieldValues reads the fields of a fact of t in declaration order.
+// fieldValues reads the fields of a fact of t in declaration order. It
+// reports one problem: an unknown field (the first by name), else the
+// first field in declaration order that is missing or of the wrong type.
 func fieldValues(t *rulelang.TypeInfo, fields map[string]json.RawMessage) ([]rulelang.Value, error) {
 	vals := make([]rulelang.Value, len(t.Fields))
-	for name, raw := range fields {
-		i := t.FieldIndex(name)
-		if i < 0 {
-			return nil, fmt.Errorf("%w: unknown field %s in type %s", rulestore.ErrBadFact, name, t.Name)
+	var first error
+	known := 0
+	for i := range t.Fields {
+		f := &t.Fields[i]
+		raw, ok := fields[f.Name]
+		if !ok {
+			if first == nil {
+				first = fmt.Errorf("%w: fact %s is missing field %s", rulestore.ErrBadFact, t.Name, f.Name)
+			}
+			continue
 		}
-		v, err := jsonValue(t, &t.Fields[i], raw)
-		if err != nil {
-			return nil, err
+		known++
+		v, err := jsonValue(t, f, raw)
+		if err != nil && first == nil {
+			first = err
 		}
 		vals[i] = v
 	}
-	for i, v := range vals {
-		if v.Type == rulelang.TypeInvalid {
-			return nil, fmt.Errorf("%w: fact %s is missing field %s", rulestore.ErrBadFact, t.Name, t.Fields[i].Name)
+	if known < len(fields) {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			if t.FieldIndex(name) < 0 {
+				return nil, fmt.Errorf("%w: unknown field %s in type %s", rulestore.ErrBadFact, name, t.Name)
+			}
 		}
+	}
+	if first != nil {
+		return nil, first
 	}
 	return vals, nil
 }
