@@ -100,6 +100,10 @@ type Options struct {
 	ChunkSize int
 	// Now returns the time now() stands for. The default is time.Now.
 	Now func() time.Time
+	// ReadOnly says the request came as an HTTP GET: statements that
+	// change data still run, with InfluxDB's deprecation warning in their
+	// result's messages.
+	ReadOnly bool
 }
 
 // Executor runs InfluxQL queries against a Store. It is safe for
@@ -158,6 +162,10 @@ func (e *Executor) Execute(ctx context.Context, q string, opts Options, emit fun
 		out := &output{id: i, chunk: opts.ChunkSize, div: epochDivisor(opts.Epoch), emit: emit}
 		x := &execution{e: e, ctx: ctx, opts: opts, now: nowFn().UTC(), out: out}
 		err := x.run(stmt)
+		if err == nil && opts.ReadOnly && changesData(stmt) {
+			out.messages = append(out.messages, &Message{Level: "warning", Text: fmt.Sprintf(
+				"deprecated use of '%s' in a read only context, please use a POST request instead", x.normalized(stmt))})
+		}
 		if err == nil {
 			err = out.flush()
 			if err != nil {
@@ -252,6 +260,43 @@ func (x *execution) run(stmt influxql.Statement) error {
 	return fmt.Errorf("%w: %s", ErrUnsupportedStatement, firstWords(stmt.String(), 3))
 }
 
+// changesData reports whether InfluxDB warns about stmt in a read-only
+// (GET) request: SELECT ... INTO and the statements that change the
+// catalog; DELETE is not among them.
+func changesData(stmt influxql.Statement) bool {
+	switch s := stmt.(type) {
+	case *influxql.SelectStatement:
+		return s.Target != nil
+	case *influxql.CreateDatabaseStatement, *influxql.DropDatabaseStatement,
+		*influxql.CreateRetentionPolicyStatement, *influxql.AlterRetentionPolicyStatement,
+		*influxql.DropRetentionPolicyStatement, *influxql.DropMeasurementStatement,
+		*influxql.DropSeriesStatement, *influxql.CreateContinuousQueryStatement,
+		*influxql.DropContinuousQueryStatement:
+		return true
+	}
+	return false
+}
+
+// normalized returns stmt as InfluxDB prints it in messages: a SELECT's
+// measurements with their database and retention policy.
+func (x *execution) normalized(stmt influxql.Statement) string {
+	s, ok := stmt.(*influxql.SelectStatement)
+	if !ok {
+		return stmt.String()
+	}
+	c := s.Clone()
+	influxql.WalkFunc(c, func(n influxql.Node) {
+		m, ok := n.(*influxql.Measurement)
+		if !ok {
+			return
+		}
+		if db, rp, err := x.databaseOf(m.Database, m.RetentionPolicy); err == nil {
+			m.Database, m.RetentionPolicy = db, rp
+		}
+	})
+	return c.String()
+}
+
 // firstWords returns the first n words of s, to name a statement.
 func firstWords(s string, n int) string {
 	w := strings.Fields(s)
@@ -331,11 +376,29 @@ type output struct {
 	emitted bool
 }
 
-// add appends a row whose first column is not a time.
+// add appends a row to the statement's one result.
 func (o *output) add(r *Row) { o.rows = append(o.rows, r) }
 
+// addSeparate appends a row that, chunked, is a result of its own without
+// partial flags, as InfluxDB sends the rows of SHOW TAG KEYS and SHOW TAG
+// VALUES.
+func (o *output) addSeparate(r *Row) error {
+	if o.chunk <= 0 {
+		o.add(r)
+		return nil
+	}
+	if err := o.send(nil); err != nil {
+		return err
+	}
+	if err := o.emit(&Result{StatementID: o.id, Series: []*Row{r}}); err != nil {
+		return &emitError{err}
+	}
+	o.emitted = true
+	return nil
+}
+
 // addTimed appends rows of a SELECT, whose column 0 holds int64
-// nanosecond times, formatting the times; with chunking it emits what is
+// nanosecond times, formatting the times; chunked, it emits what is
 // complete.
 func (o *output) addTimed(r *Row) error {
 	for _, v := range r.Values {
@@ -346,6 +409,12 @@ func (o *output) addTimed(r *Row) error {
 			v[i] = jsonValue(v[i])
 		}
 	}
+	return o.addChunked(r)
+}
+
+// addChunked appends a row that, chunked, is split into results of at
+// most chunk values, every one but the statement's last partial.
+func (o *output) addChunked(r *Row) error {
 	if o.chunk <= 0 {
 		o.rows = append(o.rows, r)
 		return nil
@@ -362,7 +431,8 @@ func (o *output) addTimed(r *Row) error {
 	return nil
 }
 
-// send emits the pending chunk, marked partial, and keeps res pending.
+// send emits the pending chunk, marked partial, and keeps res (which may
+// be nil) pending.
 func (o *output) send(res *Result) error {
 	if o.pending != nil {
 		o.pending.Partial = true
@@ -371,11 +441,12 @@ func (o *output) send(res *Result) error {
 		}
 	}
 	o.pending = res
-	o.emitted = true
+	o.emitted = o.emitted || res != nil
 	return nil
 }
 
-// flush emits what is left: the last chunk, or the one result.
+// flush emits what is left: the last chunk, or the one result; nothing
+// when separate results said it all.
 func (o *output) flush() error {
 	var res *Result
 	switch {
@@ -383,6 +454,8 @@ func (o *output) flush() error {
 		res = o.pending
 		res.Series = append(res.Series, o.rows...)
 		res.Messages = append(res.Messages, o.messages...)
+	case o.emitted && len(o.rows) == 0 && len(o.messages) == 0:
+		return nil
 	default:
 		res = &Result{StatementID: o.id, Series: o.rows, Messages: o.messages}
 	}

@@ -28,7 +28,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of testda
 //	----
 //	ok
 //
-//	query [db=NAME] [rp=NAME] [epoch=UNIT] [chunk=N] [now=RFC3339]
+//	query [db=NAME] [rp=NAME] [epoch=UNIT] [chunk=N] [now=RFC3339] [readonly=true]
 //	SELECT mean(v) FROM cpu
 //	----
 //	{"statement_id":0,"series":[...]}
@@ -205,7 +205,7 @@ func runBlock(t *testing.T, store *storage.DB, e *Executor, b *scriptBlock) stri
 		}
 		return "ok"
 	case "query":
-		opts := Options{Database: db, RetentionPolicy: b.args["rp"], Epoch: b.args["epoch"]}
+		opts := Options{Database: db, RetentionPolicy: b.args["rp"], Epoch: b.args["epoch"], ReadOnly: b.args["readonly"] == "true"}
 		if b.args["db"] == "none" {
 			opts.Database = ""
 		}

@@ -192,6 +192,11 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 	if err := p.compileFields(); err != nil {
 		return nil, err
 	}
+	if stmt.Target != nil && !p.raw && p.fill == influxql.NullFill {
+		// SELECT ... INTO writes no empty buckets: InfluxDB's null fill
+		// becomes no fill there (even for count).
+		p.fill = influxql.NoFill
+	}
 	p.columns = rewritten.ColumnNames()
 	return p, nil
 }

@@ -237,7 +237,9 @@ func (x *execution) showTagKeys(s *influxql.ShowTagKeysStatement) error {
 		for _, k := range keys {
 			r.Values = append(r.Values, []any{k})
 		}
-		x.out.add(r)
+		if err := x.out.addSeparate(r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -283,7 +285,9 @@ func (x *execution) showTagValues(s *influxql.ShowTagValuesStatement) error {
 		for _, p := range pairs {
 			r.Values = append(r.Values, []any{p.k, p.v})
 		}
-		x.out.add(r)
+		if err := x.out.addSeparate(r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -354,7 +358,9 @@ func (x *execution) showFieldKeys(s *influxql.ShowFieldKeysStatement) error {
 		for _, k := range keys {
 			r.Values = append(r.Values, []any{k.name, k.typ})
 		}
-		x.out.add(r)
+		if err := x.out.addChunked(r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -387,6 +393,5 @@ func (x *execution) showSeries(s *influxql.ShowSeriesStatement) error {
 	for _, k := range keys {
 		r.Values = append(r.Values, []any{k})
 	}
-	x.out.add(r)
-	return nil
+	return x.out.addChunked(r)
 }
