@@ -523,6 +523,25 @@ func (rt *rootVar) inPlace(old, new []uint64) bool {
 
 func (rt *rootVar) modify(m uint32, _, _ []uint64) { rt.tr.markDirty(m) }
 
+func (rt *rootVar) touch([]uint64) uint64 { return 0 }
+
+// touch reads the group a fact with these codes joins: its header and the
+// end of its members.
+func (v *srcVar) touch(codes []uint64) uint64 {
+	if !v.groups.dense {
+		return 0
+	}
+	id := v.groups.byStr.get(uint32(keyCode(v.t.kinds[v.upKey[0]], codes[v.upKey[0]])))
+	if id == 0 {
+		return 0
+	}
+	g := v.groups.at(id)
+	if n := len(g.members); n > 0 {
+		return uint64(g.members[n-1]) + uint64(g.part.n)
+	}
+	return uint64(g.reach.n)
+}
+
 // groupFor returns the group with the given key, creating it.
 func (v *srcVar) groupFor(key []uint64) *group {
 	return v.groups.getOrCreate(key)

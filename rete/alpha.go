@@ -22,6 +22,10 @@ type sink interface {
 	// modify updates a fact in place (see inPlace). It is called after
 	// every removal of the change and before the new values are stored.
 	modify(slot uint32, old, new []uint64)
+	// touch reads the memory that adding a fact with these codes will
+	// use, and returns a value of it: called for a chunk of facts before
+	// they are added, it lets their cache misses overlap.
+	touch(codes []uint64) uint64
 }
 
 // alphaNode tests the facts of one type against the filters of a pattern

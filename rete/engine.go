@@ -56,6 +56,7 @@ type Engine struct {
 
 	// Scratch buffers.
 	encoded        []uint64 // codes of a chunk of assertions
+	touched        uint64   // sums what sink.touch reads, so that it is read
 	codes          []uint64
 	keyBytes       []byte
 	pendingAdds    []sink
@@ -261,6 +262,16 @@ func (e *Engine) apply(changes []Change) error {
 		}
 		offs[n] = len(buf)
 		e.encoded = buf
+		for i := range n {
+			if t := types[i]; t != nil && changes[start+i].Op == OpAssert {
+				codes := buf[offs[i]:offs[i+1]]
+				for _, a := range t.alphas {
+					for _, s := range a.sinks {
+						e.touched += s.touch(codes)
+					}
+				}
+			}
+		}
 		for i := range n {
 			t := types[i]
 			if t == nil {
