@@ -226,6 +226,12 @@ func (e *Engine) apply(changes []Change) error {
 	// Interning is a hash lookup per string; done back to back, the memory
 	// accesses of a chunk overlap instead of waiting on one another.
 	const chunk = 64
+	if len(changes) > chunk {
+		// A large step most likely brings a new key per fact: make room
+		// for them in the string index at once rather than growing it
+		// (and rehashing everything) several times on the way.
+		e.strs.reserve(len(changes))
+	}
 	var types [chunk]*typeMem
 	var offs [chunk + 1]int
 	var last *typeMem

@@ -127,9 +127,23 @@ func (t *strTable) intern(s string) uint32 {
 	return id
 }
 
-func (t *strTable) grow() {
+// reserve grows the index so that n more strings fit without growing it
+// again.
+func (t *strTable) reserve(n int) {
+	size := len(t.slots)
+	for (t.used+n)*2 > size {
+		size *= 2
+	}
+	if size > len(t.slots) {
+		t.rehash(size)
+	}
+}
+
+func (t *strTable) grow() { t.rehash(2 * len(t.slots)) }
+
+func (t *strTable) rehash(size int) {
 	old := t.slots
-	t.slots = make([]strSlot, 2*len(old))
+	t.slots = make([]strSlot, size)
 	mask := uint64(len(t.slots) - 1)
 	for _, sl := range old {
 		if sl.meta == 0 {
