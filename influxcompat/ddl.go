@@ -193,7 +193,7 @@ func (x *execution) deleteSeries(sources influxql.Sources, cond influxql.Expr, d
 	if minT > maxT {
 		return nil
 	}
-	sc := metaScope{db: db}
+	sc := metaScope{db: db, tr: query.Unbounded()}
 	for _, p := range info.RetentionPolicies {
 		sc.rps = append(sc.rps, p.Name)
 	}

@@ -94,7 +94,9 @@
 // retention policy clauses) and DROP DATABASE; CREATE, ALTER and DROP
 // RETENTION POLICY (stored; the retention package enforces them); DROP
 // MEASUREMENT; DELETE and DROP SERIES with tag conditions (and time for
-// DELETE). Continuous-query statements go to [ContinuousQueries] when the
+// DELETE). A time condition on SHOW SERIES, TAG KEYS or TAG VALUES keeps
+// the series with values in the range (InfluxDB keeps those of the shards
+// overlapping it); SHOW MEASUREMENTS rejects one, as InfluxDB 1.6 does. Continuous-query statements go to [ContinuousQueries] when the
 // executor has one, and fail with [ErrContinuousQueriesDisabled] otherwise.
 // User, privilege, shard, subscription and query-management statements fail
 // with [ErrUnsupportedStatement].
@@ -113,10 +115,12 @@
 //
 // # Differences from InfluxDB 1.6
 //
-// accrete runs every statement of a request even when an earlier one
-// fails (InfluxDB stops and marks the rest "not executed"). Not supported:
-// subqueries, math functions (abs, sqrt, ...), tz(), bound parameters, and
-// the other functions listed above. mean() of a string field and similar type errors
-// have accrete's wording. SHOW DATABASES lists databases by name, not by
-// creation.
+// accrete runs every statement of a request even when an earlier one fails
+// (InfluxDB 1.6 answers the failing one with "not executed" and drops the
+// rest). Not supported: subqueries, the functions listed above, math
+// functions (abs, sqrt, ...) and tz(); bound parameters are the HTTP
+// layer's (it substitutes them before Execute). SHOW DATABASES and SHOW
+// RETENTION POLICIES list by name, not by creation; time conditions of
+// SHOW statements select series, not shards. Float aggregates may differ
+// from InfluxDB's in the last bits (compensated sums, one-pass stddev).
 package influxcompat

@@ -153,6 +153,9 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 		if r, ok := f.Expr.(*influxql.VarRef); !ok || r.Val != "time" {
 			nonTime++
 		}
+		if err := checkWildcards(f.Expr, true); err != nil {
+			return nil, err
+		}
 	}
 	if nonTime == 0 {
 		return nil, errors.New("at least 1 non-time field must be queried")
@@ -174,6 +177,13 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 	rewritten.RewriteDistinct()
 	rewritten.RewriteTimeFields()
 	p.stmt = rewritten
+	// Type errors, now that references have types.
+	typer := influxql.TypeValuerEval{TypeMapper: fieldMapper{p.sources}, Sources: rewritten.Sources}
+	for _, f := range rewritten.Fields {
+		if _, err := typer.EvalType(f.Expr); err != nil {
+			return nil, err
+		}
+	}
 
 	// Dimensions after wildcard expansion.
 	p.dims = p.dims[:0]
@@ -199,6 +209,39 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 	}
 	p.columns = rewritten.ColumnNames()
 	return p, nil
+}
+
+// checkWildcards rejects wildcards and regular expressions inside
+// arithmetic, with InfluxDB's messages; top is true for a whole field.
+func checkWildcards(e influxql.Expr, top bool) error {
+	switch e := e.(type) {
+	case *influxql.BinaryExpr:
+		if err := checkWildcards(e.LHS, false); err != nil {
+			return err
+		}
+		return checkWildcards(e.RHS, false)
+	case *influxql.ParenExpr:
+		return checkWildcards(e.Expr, top)
+	case *influxql.Wildcard:
+		if !top {
+			return errors.New("unable to use wildcard in a binary expression")
+		}
+	case *influxql.RegexLiteral:
+		if !top {
+			return errors.New("unable to use regex in a binary expression")
+		}
+	case *influxql.Call:
+		if top || len(e.Args) == 0 {
+			return nil
+		}
+		switch e.Args[0].(type) {
+		case *influxql.Wildcard:
+			return fmt.Errorf("unsupported expression with wildcard: %s()", e.Name)
+		case *influxql.RegexLiteral:
+			return fmt.Errorf("unsupported expression with regex field: %s()", e.Name)
+		}
+	}
+	return nil
 }
 
 // compileDimensions reads the GROUP BY clause: the time interval and the

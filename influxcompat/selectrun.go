@@ -2,6 +2,7 @@ package influxcompat
 
 import (
 	"container/heap"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -85,8 +86,13 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 	fields := s.fieldSet()
 	live := make([]int, 0, len(p.calls)) // calls on fields the measurement has
 	for i, c := range p.calls {
-		if _, ok := fields[c.field]; !ok {
+		t, ok := fields[c.field]
+		if !ok {
 			continue
+		}
+		if !c.fn.Accepts(t) {
+			// InfluxDB's words: the iterator it could not build.
+			return fmt.Errorf("unsupported %s iterator type: *query.%sInterruptIterator", c.expr.Name, t)
 		}
 		live = append(live, i)
 		q.Calls = append(q.Calls, query.Call{Func: c.fn, Field: c.field, Percentile: c.percentile})
@@ -697,7 +703,8 @@ func (m *rawMerge) Less(i, j int) bool {
 		return ta > tb
 	}
 	// Equal times: compare the string values of the auxiliary fields in
-	// order, stopping at the first that is not a string; then series key.
+	// order, stopping at the first that is not a string; then the series
+	// key, ascending whatever the order (as InfluxDB's answers come).
 	for r := range m.refs {
 		va, oka := m.auxString(a, r)
 		vb, okb := m.auxString(b, r)
@@ -711,10 +718,7 @@ func (m *rawMerge) Less(i, j int) bool {
 			return va > vb
 		}
 	}
-	if m.p.ascending {
-		return a.s.Key < b.s.Key
-	}
-	return a.s.Key > b.s.Key
+	return a.s.Key < b.s.Key
 }
 func (m *rawMerge) Swap(i, j int) { m.heap[i], m.heap[j] = m.heap[j], m.heap[i] }
 func (m *rawMerge) Push(v any)    { m.heap = append(m.heap, v.(*rawCursor)) }

@@ -51,6 +51,9 @@ type metaScope struct {
 	db   string
 	rps  []string // every retention policy of the database
 	cond influxql.Expr
+	// tr limits the series to those with values in it, when it is
+	// bounded.
+	tr query.TimeRange
 }
 
 // scope resolves the database of a SHOW statement. InfluxDB 1.6 answers
@@ -64,7 +67,7 @@ func (x *execution) scope(name, db string, cond influxql.Expr, missingIsEmpty bo
 	if db == "" {
 		return sc, false, ErrDatabaseNameRequired
 	}
-	if name != "" && influxql.HasTimeExpr(cond) {
+	if name == "SHOW MEASUREMENTS" && influxql.HasTimeExpr(cond) {
 		return sc, false, fmt.Errorf("%s doesn't support time in WHERE clause", name)
 	}
 	info, err := x.e.store.Database(db)
@@ -76,10 +79,14 @@ func (x *execution) scope(name, db string, cond influxql.Expr, missingIsEmpty bo
 	} else if err != nil {
 		return sc, false, err
 	}
-	if err := checkCondition(cond); err != nil {
+	rest, tr, err := splitTime(cond, x.now, nil)
+	if err != nil {
 		return sc, false, err
 	}
-	sc = metaScope{db: db, cond: cond}
+	if err := checkCondition(rest); err != nil {
+		return sc, false, err
+	}
+	sc = metaScope{db: db, cond: rest, tr: tr}
 	for _, p := range info.RetentionPolicies {
 		sc.rps = append(sc.rps, p.Name)
 	}
@@ -139,9 +146,42 @@ func (x *execution) series(sc metaScope, measurement string) ([]storage.Series, 
 		if err != nil {
 			return nil, err
 		}
+		if sc.tr.HasMin() || sc.tr.HasMax() {
+			if ss, err = x.withData(sc.db, rp, ss, fields, sc.tr); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, ss...)
 	}
 	return out, nil
+}
+
+// withData keeps the series that have a value in tr. InfluxDB answers at
+// the granularity of its shards (whole shard groups); accrete looks at the
+// series themselves.
+func (x *execution) withData(db, rp string, series []storage.Series, fields []storage.FieldInfo, tr query.TimeRange) ([]storage.Series, error) {
+	if tr.Empty() {
+		return nil, nil
+	}
+	cur := x.snap.NewCursor()
+	defer cur.Close()
+	kept := series[:0]
+next:
+	for _, s := range series {
+		for _, f := range fields {
+			if err := cur.Seek(db, rp, s.ID, f.ID, tr.Min, tr.Max); err != nil {
+				return nil, err
+			}
+			if cur.Next() {
+				kept = append(kept, s)
+				continue next
+			}
+			if err := cur.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return kept, nil
 }
 
 // seriesFilter matches the series for which a tag condition holds.

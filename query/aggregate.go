@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/accretedb/accrete/aggregate"
 	"github.com/accretedb/accrete/model"
@@ -102,44 +103,59 @@ type seriesPlan struct {
 }
 
 // planSeries looks up the series the condition may select and groups them
-// by the values of groupBy, keeping groups [soffset, soffset+slimit).
-// Series are ordered by group, then by key.
+// by the values of groupBy (sorted by those values, a missing tag being
+// ""), keeping the groups SOffset and SLimit select. Series are ordered by
+// group, then by key.
+//
+// SOffset and SLimit count groups in InfluxDB's tag-set order, which is
+// not the output order: tag sets sort by a key listing the group-by tags a
+// series has, then their values (host|region|a|us), so that series lacking
+// a tag sort apart (host|c before host|region|...).
 func planSeries(snap Snapshot, db, rp, measurement string, cond Expr, groupBy []string, soffset, slimit int) (*seriesPlan, error) {
 	all, err := snap.Series(db, rp, measurement, tagFilter(cond))
 	if err != nil {
 		return nil, err
 	}
-	type keyed struct {
-		tags []string
-		s    storage.Series
+	type group struct {
+		tags   []string
+		setKey string
+		series []storage.Series
 	}
-	ks := make([]keyed, len(all))
-	for i, s := range all {
+	byKey := map[string]*group{}
+	var groups []*group
+	for _, s := range all {
 		t := make([]string, len(groupBy))
+		var keys, vals []string
 		for j, k := range groupBy {
-			t[j], _ = s.Tags.Get(k)
+			v, ok := s.Tags.Get(k)
+			t[j] = v
+			if ok {
+				keys, vals = append(keys, k), append(vals, v)
+			}
 		}
-		ks[i] = keyed{t, s}
+		id := strings.Join(t, "\x00")
+		g := byKey[id]
+		if g == nil {
+			g = &group{tags: t, setKey: strings.Join(append(keys, vals...), "|")}
+			byKey[id] = g
+			groups = append(groups, g)
+		}
+		g.series = append(g.series, s) // all is sorted by key
 	}
-	slices.SortStableFunc(ks, func(a, b keyed) int { return slices.Compare(a.tags, b.tags) })
+	if soffset > 0 || slimit > 0 {
+		slices.SortFunc(groups, func(a, b *group) int { return strings.Compare(a.setKey, b.setKey) })
+		groups = groups[min(soffset, len(groups)):]
+		if slimit > 0 && slimit < len(groups) {
+			groups = groups[:slimit]
+		}
+	}
+	slices.SortFunc(groups, func(a, b *group) int { return slices.Compare(a.tags, b.tags) })
 	p := &seriesPlan{}
-	for i := range ks {
-		if i == 0 || slices.Compare(ks[i].tags, ks[i-1].tags) != 0 {
-			p.tags = append(p.tags, ks[i].tags)
-		}
-		g := len(p.tags) - 1
-		if g < soffset || (slimit > 0 && g >= soffset+slimit) {
-			continue
-		}
-		p.series = append(p.series, ks[i].s)
-		p.group = append(p.group, g-soffset)
-	}
-	if soffset >= len(p.tags) {
-		p.tags = nil
-	} else {
-		p.tags = p.tags[soffset:]
-		if slimit > 0 && slimit < len(p.tags) {
-			p.tags = p.tags[:slimit]
+	for gi, g := range groups {
+		p.tags = append(p.tags, g.tags)
+		for _, s := range g.series {
+			p.series = append(p.series, s)
+			p.group = append(p.group, gi)
 		}
 	}
 	return p, nil
