@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/accretedb/accrete/continuous"
+	"github.com/accretedb/accrete/retention"
 )
 
 // Config is the configuration file of `accrete serve`, in YAML or JSON.
@@ -37,6 +38,8 @@ import (
 //	aggregates:
 //	  - {name: cpu_1m, database: telegraf, source: cpu, target: cpu_1m, interval: 1m,
 //	     group_by: [host], fields: [{field: usage_user, function: mean}]}
+//	retention:
+//	  - {name: cpu_7d, database: telegraf, measurement: cpu, duration: 7d}
 type Config struct {
 	// Listen is the TCP address of the HTTP API.
 	Listen string `json:"listen,omitempty" yaml:"listen,omitempty"`
@@ -56,6 +59,10 @@ type Config struct {
 	// Aggregates are continuous aggregates, in the shape of the aggregates
 	// API, created at start or updated when changed (continuous.Engine.Put).
 	Aggregates []continuous.Definition `json:"aggregates,omitempty" yaml:"aggregates,omitempty"`
+	// Retention are per-measurement retentions, in the shape of the
+	// retention API, created at start or updated when changed
+	// (retention.Enforcer.Put).
+	Retention []retention.Definition `json:"retention,omitempty" yaml:"retention,omitempty"`
 }
 
 // AuthConfig is the auth section of a Config.
@@ -184,6 +191,9 @@ func (c *Config) check() error {
 		seen[d.Name] = true
 	}
 	if err := checkAggregateConfigs(c.Aggregates); err != nil {
+		return err
+	}
+	if err := checkRetentionConfigs(c.Retention); err != nil {
 		return err
 	}
 	return checkRuleConfigs(c.Rules)

@@ -91,6 +91,9 @@ func errorStatus(err error) (int, string) {
 	if status, msg, ok := aggregatesErrorStatus(err); ok {
 		return status, msg
 	}
+	if status, msg, ok := retentionErrorStatus(err); ok {
+		return status, msg
+	}
 	if errors.As(err, &we) {
 		switch {
 		case errors.Is(err, storage.ErrDatabaseNotFound):

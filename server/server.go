@@ -70,6 +70,9 @@ type Options struct {
 	// Aggregates serves the continuous-aggregates API (aggregates.go) and
 	// their metrics. Without it those routes answer 503.
 	Aggregates Aggregates
+	// Retention serves the retention API (retention.go) and its metrics.
+	// Without it those routes answer 503.
+	Retention Retention
 }
 
 // Server serves the HTTP API. Create it with New; it is safe for concurrent
@@ -113,6 +116,9 @@ func New(opts *Options) *Server {
 	if s.opts.Aggregates != nil {
 		s.metrics.reg.MustRegister(s.opts.Aggregates.Collector())
 	}
+	if s.opts.Retention != nil {
+		s.metrics.reg.MustRegister(newRetentionCollector(s.opts.Retention))
+	}
 	s.handler = s.routes()
 	s.http = &http.Server{
 		Handler:           s.handler,
@@ -137,6 +143,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.rulesRoutes(mux)
 	s.aggregatesRoutes(mux)
+	s.retentionRoutes(mux)
 	return mux
 }
 
