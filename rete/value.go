@@ -66,9 +66,10 @@ func (t *strTable) key(s string) (word, tag uint64) {
 	if len(s) > maxShort {
 		return maphash.String(t.seed, s), 0
 	}
-	var b [8]byte
-	copy(b[:], s)
-	return binary.LittleEndian.Uint64(b[:]), uint64(len(s)) + 1
+	for i := 0; i < len(s); i++ {
+		word |= uint64(s[i]) << (8 * i)
+	}
+	return word, uint64(len(s)) + 1
 }
 
 // home returns the first slot to probe for a word. The word is mixed
