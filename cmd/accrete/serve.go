@@ -15,6 +15,7 @@ import (
 	"github.com/accretedb/accrete"
 	"github.com/accretedb/accrete/continuous"
 	"github.com/accretedb/accrete/influxcompat"
+	"github.com/accretedb/accrete/retention"
 	"github.com/accretedb/accrete/rulestore"
 	"github.com/accretedb/accrete/server"
 	"github.com/accretedb/accrete/storage"
@@ -180,6 +181,33 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 	}()
 	defer func() { stopSched(); <-schedDone }()
 
+	// Writes to continuous-aggregate targets are never rejected as too old:
+	// a refresh writes buckets that start before a retention cutoff.
+	isTarget := func(database, _, measurement string) bool {
+		for _, d := range aggs.List() {
+			if d.Database == database && d.Target == measurement {
+				return true
+			}
+		}
+		return false
+	}
+	ret, err := retention.Open(db.DB, &retention.Options{Logger: log, Exempt: isTarget})
+	if err != nil {
+		return fmt.Errorf("open retention: %w", err)
+	}
+	for _, d := range c.Retention {
+		if _, err := ret.Put(d); err != nil {
+			return fmt.Errorf("retention %q: %w", d.Name, err)
+		}
+	}
+	retCtx, stopRet := context.WithCancel(context.Background())
+	retDone := make(chan struct{})
+	go func() {
+		ret.Run(retCtx)
+		close(retDone)
+	}()
+	defer func() { stopRet(); <-retDone }()
+
 	srv := server.New(&server.Options{
 		Writer:       db,
 		Querier:      influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{Logger: log, ContinuousQueries: continuous.NewInfluxQL(aggs)}),
@@ -190,6 +218,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 		Auth:         c.auth,
 		Rules:        rules,
 		Aggregates:   aggs,
+		Retention:    ret,
 	})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
