@@ -333,10 +333,10 @@ func (e *Engine) Run() error {
 }
 
 func (e *Engine) run() ([]Event, error) {
-	var evs []Event
-	out := &evs
-	if len(e.subs) == 0 {
-		out = nil
+	// Events are built only when someone listens.
+	var out *[]Event
+	if len(e.subs) > 0 {
+		out = new([]Event)
 	}
 	slices.SortFunc(e.pendingRules, func(a, b ruleNet) int { return a.position() - b.position() })
 	for _, r := range e.pendingRules {
@@ -352,8 +352,17 @@ func (e *Engine) run() ([]Event, error) {
 		e.strs.release(id)
 	}
 	e.pending = e.pending[:0]
-	clear(e.stepOld)
-	return evs, err
+	switch n := len(e.stepOld); {
+	case n > 1024:
+		// Clearing costs the map's capacity: start small again.
+		e.stepOld = make(map[factRef][]uint64)
+	case n > 0:
+		clear(e.stepOld)
+	}
+	if out == nil {
+		return nil, err
+	}
+	return *out, err
 }
 
 // Step applies the changes as one step and runs the agenda. The error
