@@ -320,7 +320,12 @@ func (jr *joinRule) agenda(out *[]Event) {
 			entries = append(entries, e)
 		}
 	}
-	clear(jr.log)
+	if len(jr.log) > 1024 {
+		// Clearing costs the map's capacity: start small again.
+		jr.log = make(map[string]*logEntry)
+	} else {
+		clear(jr.log)
+	}
 	slices.SortFunc(entries, func(a, b *logEntry) int { return slices.Compare(a.slots, b.slots) })
 	for _, en := range entries {
 		kind := EventKind(0)
