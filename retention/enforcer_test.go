@@ -127,9 +127,10 @@ func TestEnforceStraddling(t *testing.T) {
 	h := int64(time.Hour)
 	base := t0.UnixNano()
 	// Partition [0h, 1h): 2 points; partition [1h, 2h): 3 points, the
-	// cutoff at 1h30m falls between the second and third.
+	// cutoff at 1h30m falls between the second (1ns before it) and the
+	// third (on it).
 	pts := []model.Point{pt("cpu", "a", base), pt("cpu", "a", base+h/2),
-		pt("cpu", "a", base+h), pt("cpu", "b", base+h+h/4), pt("cpu", "a", base+h+h/2)}
+		pt("cpu", "a", base+h), pt("cpu", "b", base+h+h/2-1), pt("cpu", "a", base+h+h/2)}
 	if err := db.Write("db", "day", pts); err != nil {
 		t.Fatal(err)
 	}
@@ -254,6 +255,8 @@ func TestRejectOldWrites(t *testing.T) {
 		`point of "cpu" at 2026-01-01T00:00:00Z is older than the retention cutoff 2026-11-16T03:00:00Z of retention policy "week"`)
 	f("", []model.Point{pt("mem", "a", now.Add(-59*time.Minute).UnixNano()), pt("mem", "a", now.Add(-61*time.Minute).UnixNano())},
 		`point of "mem" at 2026-11-23T01:59:00Z is older than the retention cutoff 2026-11-23T02:00:00Z of retention "mem_1h"`)
+	f("week", []model.Point{pt("cpu", "a", now.Add(-7*24*time.Hour).UnixNano()-1)},
+		`point of "cpu" at 2026-11-16T02:59:59.999999999Z is older than the retention cutoff 2026-11-16T03:00:00Z of retention policy "week"`)
 	for _, rp := range []string{"week", "autogen"} {
 		if got := readAll(t, db, "db", rp); len(got) != 0 {
 			t.Errorf("%s holds %v after rejected writes", rp, got)
