@@ -3,8 +3,10 @@ package continuous
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/accretedb/accrete/aggregate"
 	"github.com/accretedb/accrete/model"
@@ -22,6 +24,23 @@ type task struct {
 	// old holds the stored states of the window's buckets, read when
 	// recomputing (below the watermark).
 	old map[int64][]byte
+
+	// The outcome, made by finish: per bucket with values or old states
+	// its encoded states (in enc), and the target points.
+	tags   model.Tags
+	outs   []bucketOut
+	enc    []byte
+	points []model.Point
+	err    error
+}
+
+// bucketOut is the outcome of one bucket of a task: its encoded states are
+// enc[start:end] of the task, none (start == end) when it lost all values.
+type bucketOut struct {
+	bucket     int64
+	start, end int
+	// lost is set when an output that had values has none any more.
+	lost bool
 }
 
 // fold computes the partial states of tasks from one consistent view of
@@ -31,7 +50,6 @@ type fold struct {
 	a     *agg
 	b     *binding // nil unless the source is another aggregate's target
 	r     *storage.Reader
-	cur   *storage.Cursor
 	rpID  uint32
 	tasks []*task
 	// raw lists the source fields read as values, with the outputs
@@ -39,9 +57,20 @@ type fold struct {
 	raw []rawInput
 	// merged lists the outputs that merge the lower level's states.
 	merged []int
+	// query keeps the states of the tasks for the caller instead of
+	// encoding them and making target points.
+	query  bool
 	tmpl   []aggregate.State // per output: an empty state to copy
-	slabs  slabs
-	read   int // values and states read
+	slabs  slabs             // for states made after run
+	read   int               // values and states read
+}
+
+// worker computes tasks of a fold with a cursor and slabs of its own.
+type worker struct {
+	f     *fold
+	cur   *storage.Cursor
+	slabs slabs
+	read  int
 }
 
 type rawInput struct {
@@ -97,51 +126,138 @@ func (f *fold) addTask(group string, lo, hi int64, readOld bool) *task {
 
 // run computes every task from the series of its group.
 func (f *fold) run(ctx context.Context, seriesOf map[string][]storage.Series) error {
-	f.cur = f.r.NewCursor()
-	defer f.cur.Close()
-	for _, t := range f.tasks {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		end := t.hi + f.a.interval - 1
-		for _, s := range seriesOf[t.group] {
-			for _, in := range f.raw {
-				if err := f.cur.SeekRP(f.rpID, s.ID, in.field.ID, t.lo, end); err != nil {
-					return err
-				}
-				for f.cur.Next() {
-					f.addColumns(t, f.cur.Columns(), in.outs)
-				}
-				if err := f.cur.Err(); err != nil {
-					return err
-				}
-			}
-			if len(f.merged) > 0 {
-				if err := f.mergeLower(t, s, end); err != nil {
-					return err
+	return f.runParallel(ctx, seriesOf, 1)
+}
+
+// runParallel is run with up to n goroutines, each computing whole tasks.
+func (f *fold) runParallel(ctx context.Context, seriesOf map[string][]storage.Series, n int) error {
+	n = max(1, min(n, len(f.tasks)))
+	ws := make([]*worker, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range ws {
+		ws[i] = &worker{f: f, cur: f.r.NewCursor()}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer ws[i].cur.Close()
+			for j := i; j < len(f.tasks); j += n {
+				if err := ws[i].task(ctx, f.tasks[j], seriesOf); err != nil {
+					errs[i] = err
+					return
 				}
 			}
+		}()
+	}
+	wg.Wait()
+	for _, w := range ws {
+		f.read += w.read
+	}
+	return errors.Join(errs...)
+}
+
+// task computes one task.
+func (w *worker) task(ctx context.Context, t *task, seriesOf map[string][]storage.Series) error {
+	f := w.f
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	end := t.hi + f.a.interval - 1
+	for _, s := range seriesOf[t.group] {
+		for _, in := range f.raw {
+			if err := w.cur.SeekRP(f.rpID, s.ID, in.field.ID, t.lo, end); err != nil {
+				return err
+			}
+			for w.cur.Next() {
+				w.addColumns(t, w.cur.Columns(), in.outs)
+			}
+			if err := w.cur.Err(); err != nil {
+				return err
+			}
 		}
-		if t.old != nil {
-			err := scanStates(f.r, f.a.id, t.group, t.lo, t.hi, f.a.interval, func(bucket int64, v []byte) error {
-				t.old[bucket] = slices.Clone(v)
-				return nil
-			})
-			if err != nil {
+		if len(f.merged) > 0 {
+			if err := w.mergeLower(t, s, end); err != nil {
 				return err
 			}
 		}
 	}
+	if t.old != nil {
+		err := scanStates(f.r, f.a.id, t.group, t.lo, t.hi, f.a.interval, func(bucket int64, v []byte) error {
+			t.old[bucket] = slices.Clone(v)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if !f.query {
+		w.finish(t)
+	}
 	return nil
+}
+
+// finish encodes the states of t's buckets and makes its target points.
+func (w *worker) finish(t *task) {
+	a := w.f.a
+	nOut := len(a.outputs)
+	t.tags, t.err = groupTags(t.group)
+	if t.err != nil {
+		return
+	}
+	n := 0
+	for bi := 0; bi < t.n; bi++ {
+		if slices.ContainsFunc(t.states[bi*nOut:(bi+1)*nOut], func(s aggregate.State) bool { return s != nil }) {
+			n++
+		}
+	}
+	// Sized up front: growing slices of pointers copies them under the
+	// garbage collector's write barrier.
+	fields := make([]model.Field, 0, n*nOut)
+	t.points = make([]model.Point, 0, n)
+	t.outs = make([]bucketOut, 0, n+len(t.old))
+	t.enc = make([]byte, 0, n*(1+nOut*26))
+	var scratch []byte
+	for bi := 0; bi < t.n; bi++ {
+		bucket := t.lo + int64(bi)*a.interval
+		sts := t.states[bi*nOut : (bi+1)*nOut]
+		has := slices.ContainsFunc(sts, func(s aggregate.State) bool { return s != nil })
+		old, hadOld := t.old[bucket]
+		if !has {
+			if hadOld {
+				t.outs = append(t.outs, bucketOut{bucket: bucket, start: len(t.enc), end: len(t.enc)})
+			}
+			continue
+		}
+		start := len(t.enc)
+		t.enc, scratch, t.err = appendStates(t.enc, sts, scratch)
+		if t.err != nil {
+			return
+		}
+		t.outs = append(t.outs, bucketOut{bucket: bucket, start: start, end: len(t.enc), lost: hadOld && lostOutput(old, sts)})
+		fs := len(fields)
+		for o, s := range sts {
+			if s == nil {
+				continue
+			}
+			if v, ok := s.Result(); ok {
+				fields = append(fields, model.Field{Key: a.outputs[o].name, Value: v})
+			}
+		}
+		if len(fields) > fs {
+			t.points = append(t.points, model.Point{Measurement: a.tgt.m, Tags: t.tags, Fields: fields[fs:len(fields):len(fields)], Time: bucket})
+		}
+	}
+	t.states = nil // the slabs can go
 }
 
 // addColumns folds sorted values of a window's time range into the
 // outputs outs.
-func (f *fold) addColumns(t *task, cols *chunk.Columns, outs []int) {
+func (w *worker) addColumns(t *task, cols *chunk.Columns, outs []int) {
 	if cols.Len() == 0 {
 		return
 	}
-	f.read += cols.Len()
+	f := w.f
+	w.read += cols.Len()
 	nOut := len(f.a.outputs)
 	iv := f.a.interval
 	bi := int((cols.Times[0] - t.lo) / iv)
@@ -157,7 +273,7 @@ func (f *fold) addColumns(t *task, cols *chunk.Columns, outs []int) {
 			for _, o := range outs {
 				st := states[base+o]
 				if st == nil {
-					st = f.slabs.clone(f.tmpl[o])
+					st = w.slabs.clone(f.tmpl[o])
 					states[base+o] = st
 				}
 				st.(aggregate.FloatAdder).AddFloat(ts, cols.Floats[i])
@@ -175,7 +291,7 @@ func (f *fold) addColumns(t *task, cols *chunk.Columns, outs []int) {
 		for _, o := range outs {
 			st := states[base+o]
 			if st == nil {
-				st = f.slabs.clone(f.tmpl[o])
+				st = w.slabs.clone(f.tmpl[o])
 				states[base+o] = st
 			}
 			st.Add(ts, v)
@@ -185,7 +301,8 @@ func (f *fold) addColumns(t *task, cols *chunk.Columns, outs []int) {
 
 // mergeLower merges the lower level's partial states of the lower target
 // series s in the window of t into the merged outputs.
-func (f *fold) mergeLower(t *task, s storage.Series, end int64) error {
+func (w *worker) mergeLower(t *task, s storage.Series, end int64) error {
+	f := w.f
 	l := f.b.lower
 	group := string(l.appendGroup(nil, s.Tags))
 	nOut := len(f.a.outputs)
@@ -204,7 +321,7 @@ func (f *fold) mergeLower(t *task, s storage.Series, end int64) error {
 			if err != nil {
 				return fmt.Errorf("%w: state of %q at %d: %v", ErrCorrupt, l.def.Name, bucket, err)
 			}
-			f.read++
+			w.read++
 			if cur := t.states[bi*nOut+o]; cur != nil {
 				if cur.InputType() != st.InputType() {
 					return fmt.Errorf("%w: states of %q mix %s and %s values", ErrCorrupt, l.def.Name, cur.InputType(), st.InputType())

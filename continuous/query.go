@@ -282,6 +282,7 @@ func (e *Engine) tail(ctx context.Context, a *agg, r *storage.Reader, lo, hi int
 	if err != nil {
 		return nil, err
 	}
+	f.query = true
 	byGroup := map[string]*task{}
 	for _, g := range slices.Sorted(mapsKeys(groups)) {
 		byGroup[g] = f.addTask(g, lo, hi, false)

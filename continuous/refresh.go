@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"time"
 
-	"github.com/accretedb/accrete/aggregate"
 	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/storage"
 )
@@ -425,104 +425,111 @@ type delRun struct {
 	lo, hi int64
 }
 
-// commit writes the outcome of a fold: for every bucket with values its
-// partial states and its target point; for every bucket that had stored
-// states and has no values any more, the deletion of both. Target points
-// that must go (a bucket emptied, or an output of it left without values)
-// are deleted first, in their own commits; then one batch writes the
-// points, the states and ops (dirty markers consumed, the watermark). A
-// crash in between leaves the markers, so the next refresh does it again;
-// every step is idempotent.
+// prepared is the outcome of a fold: a batch holding the target
+// points, the partial states and the metadata ops, and the target runs to
+// delete before it commits.
+type prepared struct {
+	st   Stats
+	b    *storage.Batch
+	dels []delRun
+	end  int64 // the watermark the batch commits (materialization)
+}
+
+// commit writes the outcome of a fold; see prepare and apply.
 func (e *Engine) commit(a *agg, f *fold, materializing bool, ops []metaOp) (Stats, error) {
-	var st Stats
+	out, err := e.prepare(a, f, materializing, ops)
+	if err != nil {
+		return out.st, err
+	}
+	return e.apply(a, out)
+}
+
+// prepare turns a fold into a prepared batch: for every bucket with values its
+// partial states and its target point; for every bucket that had stored
+// states and has no values any more, the deletion of both; and ops (dirty
+// markers consumed, the watermark).
+func (e *Engine) prepare(a *agg, f *fold, materializing bool, ops []metaOp) (*prepared, error) {
+	out := &prepared{}
+	st := &out.st
 	st.PointsRead = f.read
-	nOut := len(a.outputs)
-	iv := a.interval
-	var dels []delRun
-	var points []model.Point
-	var fields []model.Field
-	var states []metaOp
-	var enc, scratch []byte
+	b := e.db.NewBatch()
+	fail := func(err error) (*prepared, error) {
+		b.Discard()
+		return out, err
+	}
 	for _, t := range f.tasks {
-		tags, err := groupTags(t.group)
-		if err != nil {
-			return st, err
+		if t.err != nil {
+			return fail(t.err)
 		}
-		for bi := 0; bi < t.n; bi++ {
-			bucket := t.lo + int64(bi)*iv
-			sts := t.states[bi*nOut : (bi+1)*nOut]
-			has := slices.ContainsFunc(sts, func(s aggregate.State) bool { return s != nil })
-			old, hadOld := t.old[bucket]
-			if !has && !hadOld {
-				continue
-			}
+		for _, bo := range t.outs {
 			if materializing {
 				st.BucketsMaterialized++
 			} else {
 				st.BucketsRecomputed++
 			}
-			key := stateKey(a.id, t.group, bucket)
-			if !has {
-				states = append(states, metaOp{key: key, del: true})
-				dels = addDel(dels, t.group, tags, bucket, iv)
+			key := stateKey(a.id, t.group, bo.bucket)
+			if bo.end == bo.start {
+				if err := b.DeleteMeta(namespace, key); err != nil {
+					return fail(err)
+				}
+				out.dels = addDel(out.dels, t.group, t.tags, bo.bucket, a.interval)
 				st.BucketsDeleted++
 				continue
 			}
-			if hadOld && lostOutput(old, sts) {
-				dels = addDel(dels, t.group, tags, bucket, iv)
+			if bo.lost {
+				out.dels = addDel(out.dels, t.group, t.tags, bo.bucket, a.interval)
 			}
-			var err error
-			enc, scratch, err = appendStates(enc[:0], sts, scratch)
-			if err != nil {
-				return st, err
-			}
-			states = append(states, metaOp{key: key, value: slices.Clone(enc)})
-			start := len(fields)
-			for o, s := range sts {
-				if s == nil {
-					continue
-				}
-				if v, ok := s.Result(); ok {
-					fields = append(fields, model.Field{Key: a.outputs[o].name, Value: v})
-				}
-			}
-			if len(fields) > start {
-				points = append(points, model.Point{Measurement: a.tgt.m, Tags: tags, Fields: fields[start:len(fields):len(fields)], Time: bucket})
+			if err := b.SetMeta(namespace, key, t.enc[bo.start:bo.end]); err != nil {
+				return fail(err)
 			}
 		}
+		if len(t.points) > 0 {
+			if err := b.Write(a.tgt.db, a.tgt.rp, t.points); err != nil {
+				return fail(fmt.Errorf("cannot write %s: %w", a.tgt, err))
+			}
+			st.PointsWritten += len(t.points)
+		}
 	}
-	for _, d := range dels {
-		if err := e.db.DeleteSeries(a.tgt.db, a.tgt.rp, a.tgt.m, seriesFilter(d.tags), d.lo, d.hi+iv-1); err != nil && !isGone(err) {
+	for _, op := range ops {
+		var err error
+		if op.del {
+			err = b.DeleteMeta(namespace, op.key)
+		} else {
+			err = b.SetMeta(namespace, op.key, op.value)
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
+	if st.PointsWritten == 0 && st.BucketsMaterialized+st.BucketsRecomputed == 0 && len(ops) == 0 {
+		b.Discard()
+		return out, nil
+	}
+	out.b = b
+	return out, nil
+}
+
+// apply commits a prepared batch. Target points that must go (a bucket emptied,
+// or an output of it left without values) are deleted first, in their own
+// commits; then the batch writes the points, the states and the ops. A
+// crash in between leaves the dirty markers, so the next refresh does it
+// again; every step is idempotent.
+func (e *Engine) apply(a *agg, out *prepared) (Stats, error) {
+	st := out.st
+	if out.b == nil {
+		return st, nil
+	}
+	defer out.b.Discard()
+	for _, d := range out.dels {
+		if err := e.db.DeleteSeries(a.tgt.db, a.tgt.rp, a.tgt.m, seriesFilter(d.tags), d.lo, d.hi+a.interval-1); err != nil && !isGone(err) {
+			st.PointsWritten = 0
 			return st, fmt.Errorf("cannot delete emptied buckets of %s: %w", a.tgt, err)
 		}
 	}
-	b := e.db.NewBatch()
-	defer b.Discard()
-	if len(points) > 0 {
-		if err := b.Write(a.tgt.db, a.tgt.rp, points); err != nil {
-			return st, fmt.Errorf("cannot write %s: %w", a.tgt, err)
-		}
-	}
-	for _, list := range [][]metaOp{states, ops} {
-		for _, op := range list {
-			var err error
-			if op.del {
-				err = b.DeleteMeta(namespace, op.key)
-			} else {
-				err = b.SetMeta(namespace, op.key, op.value)
-			}
-			if err != nil {
-				return st, err
-			}
-		}
-	}
-	if len(points) == 0 && len(states) == 0 && len(ops) == 0 {
-		return st, nil
-	}
-	if err := b.Commit(); err != nil {
+	if err := out.b.Commit(); err != nil {
+		st.PointsWritten = 0
 		return st, fmt.Errorf("cannot commit the refresh of %q: %w", a.def.Name, err)
 	}
-	st.PointsWritten = len(points)
 	st.Batches = 1
 	return st, nil
 }
@@ -573,31 +580,67 @@ func (e *Engine) materialize(ctx context.Context, a *agg, b *binding, now time.T
 	if err := e.barrier(); err != nil {
 		return err
 	}
-	for w < h {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		end, gap := nextStep(parts, w, h, iv)
-		if gap {
-			if err := e.commitWatermark(a, end, retained); err != nil {
-				return err
+	// Steps read disjoint ranges, so the next one is folded while the
+	// previous one commits; commits (and watermarks) stay in order.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	outs := make(chan *prepared, 1)
+	var produceErr error
+	go func() {
+		defer close(outs)
+		for w < h {
+			if err := ctx.Err(); err != nil {
+				produceErr = err
+				return
+			}
+			end, gap := nextStep(parts, w, h, iv)
+			var out *prepared
+			if gap {
+				b := e.db.NewBatch()
+				_ = b.SetMeta(namespace, watermarkKey(a.id), appendSpan(nil, end, retained))
+				out = &prepared{b: b}
+			} else {
+				var err error
+				out, end, err = e.materializeStep(ctx, a, b, w, end, retained)
+				if err != nil {
+					produceErr = err
+					return
+				}
+			}
+			out.end = end
+			select {
+			case outs <- out:
+			case <-ctx.Done():
+				if out.b != nil {
+					out.b.Discard()
+				}
+				produceErr = ctx.Err()
+				return
 			}
 			w = end
+		}
+	}()
+	var applyErr error
+	for out := range outs {
+		if applyErr != nil {
+			if out.b != nil {
+				out.b.Discard()
+			}
 			continue
 		}
-		r, err := e.db.NewReader()
+		o, err := e.apply(a, out)
+		st.add(o)
 		if err != nil {
-			return err
+			applyErr = err
+			cancel()
+			continue
 		}
-		out, next, err := e.materializeStep(ctx, a, b, r, w, end, retained)
-		r.Close()
-		st.add(out)
-		if err != nil {
-			return err
-		}
-		w = next
+		a.setWatermark(out.end, retained)
 	}
-	return nil
+	if applyErr != nil {
+		return applyErr
+	}
+	return produceErr
 }
 
 // nextStep returns the end of the next materialization step from w: h,
@@ -616,14 +659,19 @@ func nextStep(parts []storage.PartitionInfo, w, h, iv int64) (int64, bool) {
 	return h, false
 }
 
-// materializeStep materializes buckets from w up to at most end, as many
-// as MaxBatchBuckets allows for the groups there are, and commits them
-// with the new watermark, which it returns.
-func (e *Engine) materializeStep(ctx context.Context, a *agg, b *binding, r *storage.Reader, w, end, retained int64) (Stats, int64, error) {
+// materializeStep folds buckets from w up to at most end, as many as
+// MaxBatchBuckets allows for the groups there are, from a new snapshot,
+// and prepares their output with the new watermark, which it returns.
+func (e *Engine) materializeStep(ctx context.Context, a *agg, b *binding, w, end, retained int64) (*prepared, int64, error) {
 	iv := a.interval
+	r, err := e.db.NewReader()
+	if err != nil {
+		return nil, w, err
+	}
+	defer r.Close()
 	groups, err := e.sourceGroups(a)
 	if err != nil {
-		return Stats{}, w, err
+		return nil, w, err
 	}
 	n := int64(max(1, e.maxBatch/max(1, len(groups))))
 	if (end-w)/iv > n {
@@ -631,33 +679,20 @@ func (e *Engine) materializeStep(ctx context.Context, a *agg, b *binding, r *sto
 	}
 	f, err := e.newFold(a, b, r)
 	if err != nil {
-		return Stats{}, w, err
+		return nil, w, err
 	}
-	keys := slices.Sorted(mapsKeys(groups))
-	for _, g := range keys {
+	for _, g := range slices.Sorted(mapsKeys(groups)) {
 		f.addTask(g, w, end-iv, false)
 	}
-	if err := f.run(ctx, groups); err != nil {
-		return Stats{}, w, err
+	if err := f.runParallel(ctx, groups, runtime.GOMAXPROCS(0)); err != nil {
+		return nil, w, err
 	}
 	ops := []metaOp{{key: watermarkKey(a.id), value: appendSpan(nil, end, retained)}}
-	st, err := e.commit(a, f, true, ops)
+	out, err := e.prepare(a, f, true, ops)
 	if err != nil {
-		return st, w, err
+		return nil, w, err
 	}
-	a.setWatermark(end, retained)
-	return st, end, nil
-}
-
-// commitWatermark advances the watermark over a stretch without data.
-func (e *Engine) commitWatermark(a *agg, w, retained int64) error {
-	b := e.db.NewBatch()
-	_ = b.SetMeta(namespace, watermarkKey(a.id), appendSpan(nil, w, retained))
-	if err := b.Commit(); err != nil {
-		return fmt.Errorf("cannot advance the watermark of %q: %w", a.def.Name, err)
-	}
-	a.setWatermark(w, retained)
-	return nil
+	return out, end, nil
 }
 
 // barrier commits an empty change: once it returns, every write that was

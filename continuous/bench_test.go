@@ -1,0 +1,301 @@
+package continuous
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/accretedb/accrete/model"
+	"github.com/accretedb/accrete/storage"
+)
+
+// The benchmarks use the TSBS cpu-only shape: 100 hosts with 10 tags, 10
+// integer fields (random walks in 0..100), one point every 10 s, written in
+// batches of 10,000 points spanning all hosts, as TSBS loaders send them.
+// A day is 864,000 points and 8.64 M values.
+
+const (
+	tsbsHosts    = 100
+	tsbsFields   = 10
+	tsbsInterval = 10 * time.Second
+	tsbsDay      = 8640 // steps
+	tsbsBatch    = 10000
+	tsbsStart    = 1451606400 // 2016-01-01T00:00:00Z, TSBS's default start
+)
+
+var tsbsFieldNames = [tsbsFields]string{"usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait",
+	"usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"}
+
+// tsbs generates steps time steps of the given fields for every host, in
+// batches of 10,000 points, starting at the TSBS start.
+func tsbs(steps, fields int) [][]model.Point {
+	r := rand.New(rand.NewPCG(42, 42))
+	regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+	tags := make([]model.Tags, tsbsHosts)
+	walk := make([][tsbsFields]float64, tsbsHosts)
+	for h := range tsbsHosts {
+		region := regions[r.IntN(len(regions))]
+		tags[h] = model.Tags{
+			{Key: "arch", Value: []string{"x64", "x86"}[r.IntN(2)]},
+			{Key: "datacenter", Value: fmt.Sprintf("%s%c", region, 'a'+r.IntN(3))},
+			{Key: "hostname", Value: fmt.Sprintf("host_%d", h)},
+			{Key: "os", Value: []string{"Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"}[r.IntN(3)]},
+			{Key: "rack", Value: fmt.Sprint(r.IntN(100))},
+			{Key: "region", Value: region},
+			{Key: "service", Value: fmt.Sprint(r.IntN(20))},
+			{Key: "service_environment", Value: []string{"production", "staging", "test"}[r.IntN(3)]},
+			{Key: "service_version", Value: fmt.Sprint(r.IntN(2))},
+			{Key: "team", Value: []string{"SF", "NYC", "LON", "CHI"}[r.IntN(4)]},
+		}
+		for f := range tsbsFields {
+			walk[h][f] = r.Float64() * 100
+		}
+	}
+	var out [][]model.Point
+	var batch []model.Point
+	for step := range steps {
+		ts := tsbsStart*int64(time.Second) + int64(step)*int64(tsbsInterval)
+		for h := range tsbsHosts {
+			fs := make([]model.Field, fields)
+			for f := range fields {
+				v := min(100, max(0, walk[h][f]+r.NormFloat64()))
+				walk[h][f] = v
+				fs[f] = model.Field{Key: tsbsFieldNames[f], Value: model.Int(int64(v))}
+			}
+			batch = append(batch, model.Point{Measurement: "cpu", Tags: tags[h], Fields: fs, Time: ts})
+			if len(batch) == tsbsBatch {
+				out = append(out, batch)
+				batch = nil
+			}
+		}
+	}
+	if len(batch) > 0 {
+		out = append(out, batch)
+	}
+	return out
+}
+
+var (
+	tsbsDayOnce sync.Once
+	tsbsDayData [][]model.Point
+)
+
+func tsbsDayBatches() [][]model.Point {
+	tsbsDayOnce.Do(func() { tsbsDayData = tsbs(tsbsDay, tsbsFields) })
+	return tsbsDayData
+}
+
+func benchDB(b *testing.B, d storage.Durability) *storage.DB {
+	db, err := storage.Open(b.TempDir(), &storage.Options{Durability: d, CompactionInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.CreateDatabase("db"); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+func ingest(b *testing.B, db *storage.DB, batches [][]model.Point) {
+	for _, batch := range batches {
+		if err := db.Write("db", "", batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// meanOfAll is the mean of every TSBS field per host.
+func meanOfAll(name, target string, iv time.Duration) Definition {
+	d := Definition{Name: name, Database: "db", Source: "cpu", Target: target, Interval: Duration(iv),
+		GroupBy: []string{"hostname"}, Enabled: true}
+	for _, f := range tsbsFieldNames {
+		d.Fields = append(d.Fields, Field{Field: f, Function: "mean"})
+	}
+	return d
+}
+
+// BenchmarkMaterializeDay materializes 1-minute means of all 10 fields of
+// the TSBS day per host (144,000 buckets, 1.44 M output values) from
+// scratch: one Refresh after the day was loaded, compacted or still in
+// recent blocks.
+func BenchmarkMaterializeDay(b *testing.B) {
+	for _, compacted := range []bool{true, false} {
+		name := map[bool]string{true: "compacted", false: "recent-blocks"}[compacted]
+		b.Run(name, func(b *testing.B) {
+			db := benchDB(b, storage.DurabilityEveryWrite)
+			ingest(b, db, tsbsDayBatches())
+			if compacted {
+				if err := db.Compact(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			e, err := Open(db, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			end := time.Unix(tsbsStart+86400, 0)
+			b.ReportAllocs()
+			i := 0
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				name := fmt.Sprintf("cpu_1m_%d", i)
+				if err := e.Register(meanOfAll(name, name, time.Minute)); err != nil {
+					b.Fatal(err)
+				}
+				i++
+				b.StartTimer()
+				c0 := cpuTime()
+				st, err := e.Refresh(context.Background(), name, end)
+				cpu += cpuTime() - c0
+				if err != nil {
+					b.Fatal(err)
+				}
+				if st.BucketsMaterialized != tsbsHosts*1440 || st.PointsRead != tsbsHosts*tsbsDay*tsbsFields {
+					b.Fatalf("materialized %d buckets from %d values", st.BucketsMaterialized, st.PointsRead)
+				}
+			}
+			b.ReportMetric(float64(tsbsHosts*tsbsDay*tsbsFields)*float64(b.N)/b.Elapsed().Seconds(), "values/s")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
+// cpuTime returns the CPU time (user and system) the process used so far:
+// on a shared machine it shows the work a benchmark does when wall times
+// include waiting for other processes.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkLatePoint writes one late point into a 30-day history of 100
+// hosts (one field every 10 s, 25.9 M values, materialized as 1-minute
+// means) and times the refresh that folds it in, which must recompute
+// exactly one bucket.
+func BenchmarkLatePoint(b *testing.B) {
+	for _, d := range []storage.Durability{storage.DurabilityEveryWrite, storage.DurabilityPeriodic} {
+		b.Run("durability="+d.String(), func(b *testing.B) {
+			db := benchDB(b, d)
+			const days = 30
+			for day := range days {
+				batches := tsbs(tsbsDay, 1)
+				for _, batch := range batches {
+					for i := range batch {
+						batch[i].Time += int64(day) * 86400 * int64(time.Second)
+					}
+				}
+				ingest(b, db, batches)
+			}
+			if err := db.Compact(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			e, err := Open(db, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			def := Definition{Name: "cpu_1m", Database: "db", Source: "cpu", Target: "cpu_1m", Interval: Duration(time.Minute),
+				GroupBy: []string{"hostname"}, Enabled: true, Fields: []Field{{Field: "usage_user", Function: "mean"}}}
+			if err := e.Register(def); err != nil {
+				b.Fatal(err)
+			}
+			end := time.Unix(tsbsStart+days*86400, 0)
+			if _, err := e.Refresh(context.Background(), "cpu_1m", end); err != nil {
+				b.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			tags := tsbsDayBatches()[0][0].Tags
+			b.ReportAllocs()
+			var refreshTime time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				ts := time.Unix(tsbsStart, 0).Add(time.Duration(r.Int64N(days*86400)) * time.Second)
+				p := model.Point{Measurement: "cpu", Tags: tags, Time: ts.UnixNano(),
+					Fields: []model.Field{{Key: "usage_user", Value: model.Int(int64(r.IntN(100)))}}}
+				if err := db.Write("db", "", []model.Point{p}); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start := time.Now()
+				st, err := e.Refresh(context.Background(), "cpu_1m", end)
+				refreshTime += time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if st.BucketsRecomputed != 1 || st.BucketsMaterialized != 0 || st.PointsWritten != 1 {
+					b.Fatalf("refresh %+v, want exactly one bucket recomputed", st)
+				}
+			}
+			b.ReportMetric(float64(refreshTime.Microseconds())/1000/float64(b.N), "ms/refresh")
+		})
+	}
+}
+
+// BenchmarkIngestWithAggregates ingests the TSBS day into a fresh database
+// without aggregates and with five on its source, whose watermark is at the
+// start of the day: the writes arrive in order, as an ingest does.
+func BenchmarkIngestWithAggregates(b *testing.B) {
+	data := tsbsDayBatches()
+	defs := []Definition{
+		meanOfAll("a_1m", "cpu_1m", time.Minute),
+		{Name: "b_max", Database: "db", Source: "cpu", Target: "cpu_max_5m", Interval: Duration(5 * time.Minute), GroupBy: []string{"hostname"}, Enabled: true,
+			Fields: []Field{{Field: "usage_user", Function: "max"}, {Field: "usage_system", Function: "min"}}},
+		{Name: "c_region", Database: "db", Source: "cpu", Target: "cpu_region_1h", Interval: Duration(time.Hour), GroupBy: []string{"region"}, Enabled: true,
+			Fields: []Field{{Field: "usage_idle", Function: "mean"}, {Field: "usage_idle", Function: "count"}}},
+		{Name: "d_last", Database: "db", Source: "cpu", Target: "cpu_last_10s", Interval: Duration(10 * time.Second), GroupBy: []string{"*"}, Enabled: true,
+			Fields: []Field{{Field: "usage_user", Function: "last"}, {Field: "usage_user", Function: "first"}}},
+		{Name: "e_prod", Database: "db", Source: "cpu", Target: "cpu_prod_1m", Interval: Duration(time.Minute), Filter: "service_environment = 'production'", Enabled: true,
+			Fields: []Field{{Field: "usage_user", Function: "sum"}}},
+	}
+	for _, n := range []int{0, 5} {
+		b.Run(fmt.Sprintf("aggregates=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var elapsed time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				db, err := storage.Open(b.TempDir(), &storage.Options{Durability: storage.DurabilityPeriodic, CompactionInterval: -1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := db.CreateDatabase("db"); err != nil {
+					b.Fatal(err)
+				}
+				if n > 0 {
+					e, err := Open(db, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					// A first point, materialized: every aggregate has a
+					// watermark at the start of the day.
+					if err := db.Write("db", "", data[0][:1]); err != nil {
+						b.Fatal(err)
+					}
+					for _, d := range defs[:n] {
+						if err := e.Register(d); err != nil {
+							b.Fatal(err)
+						}
+						if _, err := e.Refresh(context.Background(), d.Name, time.Unix(tsbsStart, 0)); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.StartTimer()
+				start := time.Now()
+				ingest(b, db, data)
+				elapsed += time.Since(start)
+				b.StopTimer()
+				db.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(tsbsHosts*tsbsDay*tsbsFields)*float64(b.N)/elapsed.Seconds(), "values/s")
+		})
+	}
+}
