@@ -59,10 +59,10 @@ type fold struct {
 	merged []int
 	// query keeps the states of the tasks for the caller instead of
 	// encoding them and making target points.
-	query  bool
-	tmpl   []aggregate.State // per output: an empty state to copy
-	slabs  slabs             // for states made after run
-	read   int               // values and states read
+	query bool
+	tmpl  []aggregate.State // per output: an empty state to copy
+	slabs slabs             // for states made after run
+	read  int               // values and states read
 }
 
 // worker computes tasks of a fold with a cursor and slabs of its own.
