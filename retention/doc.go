@@ -14,7 +14,11 @@
 //
 // A retention only ever deletes data of its own policy or measurement: a
 // continuous aggregate's target is affected only by a retention of the
-// target's policy or of the target measurement itself.
+// target's policy or of the target measurement itself. Options.Guard can
+// hold back a definition's deletes, for a measurement whose deleted points
+// another component would otherwise propagate (a continuous aggregate's
+// source); [Enforcer.Duration] tells such a component how long a
+// measurement is kept.
 //
 // # Enforcement
 //

@@ -42,6 +42,12 @@ type Options struct {
 	// refreshes write buckets starting before a cutoff. It is called under
 	// the storage's write lock and must be quick and not call the storage.
 	Exempt func(database, rp, measurement string) bool
+	// Guard, when not nil, is asked before a definition deletes points of
+	// a measurement; an error stops that deletion and becomes the
+	// definition's LastError. Wire the sources of continuous aggregates
+	// here as long as the aggregate engine recomputes (and so loses)
+	// materialized buckets whose source points are deleted.
+	Guard func(database, rp, measurement string) error
 }
 
 // Status is what enforcement did for one definition.
@@ -103,6 +109,7 @@ type Enforcer struct {
 	now      func() time.Time
 	interval time.Duration
 	exempt   func(database, rp, measurement string) bool
+	guard    func(database, rp, measurement string) error
 
 	// defs is the current set of definitions by name, replaced whole
 	// (copy on write) holding mu; the write observer reads it lock-free.
@@ -127,7 +134,7 @@ type Enforcer struct {
 func Open(db *storage.DB, opts *Options) (*Enforcer, error) {
 	e := &Enforcer{db: db}
 	if opts != nil {
-		e.log, e.now, e.interval, e.exempt = opts.Logger, opts.Clock, opts.Interval, opts.Exempt
+		e.log, e.now, e.interval, e.exempt, e.guard = opts.Logger, opts.Clock, opts.Interval, opts.Exempt, opts.Guard
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -254,6 +261,33 @@ func (e *Enforcer) List() []Definition {
 	out := make([]Definition, 0, len(defs))
 	for _, n := range slices.Sorted(maps.Keys(defs)) {
 		out = append(out, defs[n])
+	}
+	return out
+}
+
+// Duration returns the shortest duration of the definitions keeping a
+// measurement of retention policy rp (resolved, never ""), 0 when none
+// does. It reads no storage state but the catalog, so a storage observer
+// may call it.
+func (e *Enforcer) Duration(database, rp, measurement string) time.Duration {
+	var out time.Duration
+	isDefault := false
+	checked := false
+	for _, d := range *e.defs.Load() {
+		if d.Database != database || d.Measurement != measurement {
+			continue
+		}
+		if d.RetentionPolicy == "" && !checked {
+			checked = true
+			if def, err := e.resolveRP(database, ""); err == nil {
+				isDefault = def == rp
+			}
+		}
+		if d.RetentionPolicy == rp || d.RetentionPolicy == "" && isDefault {
+			if out == 0 || time.Duration(d.Duration) < out {
+				out = time.Duration(d.Duration)
+			}
+		}
 	}
 	return out
 }
@@ -397,6 +431,11 @@ func (e *Enforcer) enforceDefinition(rep *Report, def Definition, now time.Time)
 	rp, err := e.resolveRP(def.Database, def.RetentionPolicy)
 	if err != nil {
 		return err
+	}
+	if e.guard != nil {
+		if err := e.guard(def.Database, rp, def.Measurement); err != nil {
+			return err
+		}
 	}
 	return e.deleteBefore(rep, def.Database, rp, def.Measurement, def.Name, now.Add(-time.Duration(def.Duration)))
 }

@@ -398,3 +398,59 @@ func TestRunEveryInterval(t *testing.T) {
 		<-done
 	})
 }
+
+// TestGuard checks that a guarded measurement keeps its points and the
+// definition reports why, and Duration.
+func TestGuard(t *testing.T) {
+	db := openDB(t, "")
+	if err := db.CreateDatabase("db"); err != nil {
+		t.Fatal(err)
+	}
+	guardErr := errors.New(`measurement "cpu" is the source of continuous aggregate "cpu_1h"`)
+	e, err := Open(db, &Options{Clock: func() time.Time { return t0 },
+		Guard: func(database, rp, m string) error {
+			if database == "db" && rp == "autogen" && m == "cpu" {
+				return guardErr
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := t0.Add(-3 * time.Hour).UnixNano()
+	if err := db.Write("db", "", []model.Point{pt("cpu", "a", old), pt("mem", "a", old)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []Definition{
+		{Name: "cpu_1h", Database: "db", Measurement: "cpu", Duration: Duration(time.Hour)},
+		{Name: "cpu_2h", Database: "db", RetentionPolicy: "autogen", Measurement: "cpu", Duration: Duration(2 * time.Hour)},
+		{Name: "mem_1h", Database: "db", Measurement: "mem", Duration: Duration(time.Hour)},
+	} {
+		if err := e.Create(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.Duration("db", "autogen", "cpu"); got != time.Hour {
+		t.Errorf("Duration(cpu) = %v, want 1h", got)
+	}
+	if got := e.Duration("db", "other", "cpu"); got != 0 {
+		t.Errorf("Duration(other.cpu) = %v, want 0", got)
+	}
+	rep, err := e.EnforceOnce(context.Background(), t0)
+	if !errors.Is(err, guardErr) || len(rep.Errors) != 2 {
+		t.Errorf("EnforceOnce = %v, %v; want the guard's error twice", err, rep.Errors)
+	}
+	if len(rep.Removals) != 1 || rep.Removals[0].Measurement != "mem" || rep.Removals[0].Points != 1 {
+		t.Errorf("removals %+v, want one point of mem", rep.Removals)
+	}
+	st, _ := e.Status("cpu_1h")
+	if st.LastError != guardErr.Error() || st.PointsRemoved != 0 {
+		t.Errorf("status of cpu_1h %+v", st)
+	}
+	if got := readAll(t, db, "db", "autogen"); len(got) != 1 {
+		t.Errorf("autogen holds %v, want the cpu point alone", got)
+	}
+	if m := e.Metrics(); m.Errors != 2 {
+		t.Errorf("metrics %+v, want 2 errors", m)
+	}
+}

@@ -191,7 +191,18 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 		}
 		return false
 	}
-	ret, err := retention.Open(db.DB, &retention.Options{Logger: log, Exempt: isTarget})
+	// A per-measurement retention does not delete points of an aggregate's
+	// source: the engine would recompute the buckets holding them and so
+	// lose what the aggregate materialized.
+	notSource := func(database, _, measurement string) error {
+		for _, d := range aggs.List() {
+			if d.Database == database && d.Source == measurement {
+				return fmt.Errorf("not enforced: measurement %q is the source of continuous aggregate %q, whose buckets would be recomputed without the deleted points", measurement, d.Name)
+			}
+		}
+		return nil
+	}
+	ret, err := retention.Open(db.DB, &retention.Options{Logger: log, Exempt: isTarget, Guard: notSource})
 	if err != nil {
 		return fmt.Errorf("open retention: %w", err)
 	}
