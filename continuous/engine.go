@@ -26,6 +26,14 @@ type Options struct {
 	// retention, and the time Query and RefreshRange refresh at. The
 	// default is time.Now.
 	Clock func() time.Time
+	// SourceRetention, when not nil, returns how long the points of a
+	// measurement are kept (0: as long as its retention policy keeps them)
+	// by retention rules of its own; the retention package's
+	// Enforcer.Duration fits. Buckets older than the shortest retention of
+	// their source are frozen: deletes there are retention and leave them
+	// as they are. It must be safe for concurrent use and may not change
+	// data (it is called by the storage observer).
+	SourceRetention func(database, rp, measurement string) time.Duration
 	// MaxBatchBuckets bounds the (group, bucket) pairs one refresh batch
 	// computes and commits, and so the memory of a refresh: catching up
 	// after downtime or recomputing a large range proceeds in batches of
@@ -70,6 +78,7 @@ type Engine struct {
 	log      *slog.Logger
 	clock    func() time.Time
 	maxBatch int
+	srcRet   func(database, rp, measurement string) time.Duration
 
 	// cat is the current registry, replaced (under regMu) on every change.
 	cat atomic.Pointer[catalog]
@@ -96,7 +105,8 @@ type record struct {
 // writes and deletes dirty. Only one Engine may be opened per storage DB.
 func Open(db *storage.DB, opts *Options) (*Engine, error) {
 	o := opts.withDefaults()
-	e := &Engine{db: db, log: o.Logger, clock: o.Clock, maxBatch: o.MaxBatchBuckets, kick: make(chan struct{}, 1)}
+	e := &Engine{db: db, log: o.Logger, clock: o.Clock, maxBatch: o.MaxBatchBuckets, srcRet: o.SourceRetention,
+		kick: make(chan struct{}, 1)}
 	var aggs []*agg
 	err := db.IterMeta(namespace, []byte{keyDefinition}, func(k, v []byte) error {
 		var r record

@@ -84,7 +84,7 @@ func (e *Engine) observeWrites(b *storage.Batch, cat *catalog, c *storage.Change
 				}
 				bucket := a.bucket(p.Time)
 				now := e.now(&m)
-				if bucket < a.frozenBefore(now) || bucket < a.retainFrom(now) {
+				if bucket < a.frozenBefore(now, e.srcRet) || bucket < a.retainFrom(now) {
 					continue
 				}
 				group = a.appendGroup(group[:0], p.Tags)
@@ -114,7 +114,7 @@ func (e *Engine) observeDelete(b *storage.Batch, cat *catalog, c *storage.Change
 			continue
 		}
 		now := e.now(&m)
-		lo := max(c.MinTime, a.frozenBefore(now), a.retainFrom(now), minTime)
+		lo := max(c.MinTime, a.frozenBefore(now, e.srcRet), a.retainFrom(now), minTime)
 		hi := c.MaxTime
 		if mb := a.markBelow.Load(); mb == unset {
 			continue

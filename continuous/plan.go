@@ -141,8 +141,13 @@ func (a *agg) closedBefore(now time.Time) int64 {
 // still complete: buckets starting before it may have lost data to the
 // source's retention, so they are never recomputed (and deletes there do
 // not dirty them).
-func (a *agg) frozenBefore(now int64) int64 {
+func (a *agg) frozenBefore(now int64, srcRet func(database, rp, measurement string) time.Duration) int64 {
 	r := a.srcRetention.Load()
+	if srcRet != nil {
+		if m := int64(srcRet(a.src.db, a.src.rp, a.src.m)); m > 0 && (r <= 0 || m < r) {
+			r = m
+		}
+	}
 	if r <= 0 {
 		return math.MinInt64
 	}

@@ -160,7 +160,7 @@ func (e *Engine) refreshDirty(ctx context.Context, a *agg, b *binding, now int64
 // buckets they name and commits. It reports whether markers are left.
 func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.Reader, now int64, st *Stats) (bool, error) {
 	w := a.watermark()
-	low := max(a.frozenBefore(now), a.retained(), minTime)
+	low := max(a.frozenBefore(now, e.srcRet), a.retained(), minTime)
 	budget := e.maxBatch
 	full := false
 	var ops []metaOp

@@ -2,6 +2,7 @@ package continuous
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -199,4 +200,46 @@ func TestRetention(t *testing.T) {
 	if len(got) != 24 || !slices.Contains(got, "cpu_10m,host=a usage_mean=4.5 0") {
 		t.Errorf("materialized buckets changed after the source's retention:\n%s", strings.Join(got, "\n"))
 	}
+}
+
+// TestSourceRetention: a per-measurement retention of the source (as the
+// retention package enforces it, with a range delete) leaves materialized
+// buckets as they are; a user's delete of recent data does not.
+func TestSourceRetention(t *testing.T) {
+	db, _ := testDB(t, nil)
+	now := time.Unix(240*60, 0)
+	e := testEngine(t, db, &Options{
+		Clock: func() time.Time { return now },
+		SourceRetention: func(database, rp, m string) time.Duration {
+			if database == "db" && rp == "autogen" && m == "cpu" {
+				return time.Hour
+			}
+			return 0
+		},
+	})
+	var pts []model.Point
+	for m := range 240 {
+		pts = append(pts, pt("a", time.Unix(int64(m)*60, 0), float64(m)))
+	}
+	writePoints(t, db, pts...)
+	if err := e.Register(cpuDef("cpu_1h", "cpu", "cpu_1h", time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	refresh(t, e, "cpu_1h", now)
+	want := []string{"cpu_1h,host=a usage_mean=149.5 7200", "cpu_1h,host=a usage_mean=209.5 10800",
+		"cpu_1h,host=a usage_mean=29.5 0", "cpu_1h,host=a usage_mean=89.5 3600"}
+	checkLines(t, dump(t, db, "", "cpu_1h", time.Second), want...)
+	// Retention deletes everything older than an hour: nothing changes.
+	if err := db.DeleteSeries("db", "", "cpu", nil, math.MinInt64, now.Add(-time.Hour).UnixNano()-1); err != nil {
+		t.Fatal(err)
+	}
+	refresh(t, e, "cpu_1h", now)
+	checkLines(t, dump(t, db, "", "cpu_1h", time.Second), want...)
+	// A delete within the hour kept is a change.
+	if err := db.DeleteSeries("db", "", "cpu", nil, now.Add(-30*time.Minute).UnixNano(), now.UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	refresh(t, e, "cpu_1h", now)
+	checkLines(t, dump(t, db, "", "cpu_1h", time.Second), "cpu_1h,host=a usage_mean=149.5 7200",
+		"cpu_1h,host=a usage_mean=194.5 10800", "cpu_1h,host=a usage_mean=29.5 0", "cpu_1h,host=a usage_mean=89.5 3600")
 }

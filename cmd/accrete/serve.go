@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -163,7 +164,16 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 			return fmt.Errorf("rules program %q: %w", rc.Name, err)
 		}
 	}
-	aggs, err := continuous.Open(db.DB, &continuous.Options{Logger: log})
+	// Per-measurement retentions of a source freeze its old buckets (the
+	// enforcer is opened below).
+	var enforcer atomic.Pointer[retention.Enforcer]
+	sourceRetention := func(database, rp, m string) time.Duration {
+		if r := enforcer.Load(); r != nil {
+			return r.Duration(database, rp, m)
+		}
+		return 0
+	}
+	aggs, err := continuous.Open(db.DB, &continuous.Options{Logger: log, SourceRetention: sourceRetention})
 	if err != nil {
 		return fmt.Errorf("open continuous aggregates: %w", err)
 	}
@@ -206,6 +216,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 	if err != nil {
 		return fmt.Errorf("open retention: %w", err)
 	}
+	enforcer.Store(ret)
 	for _, d := range c.Retention {
 		if _, err := ret.Put(d); err != nil {
 			return fmt.Errorf("retention %q: %w", d.Name, err)
