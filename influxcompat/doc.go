@@ -74,10 +74,15 @@
 //   - fill(null) is the default; count() fills with 0 instead; numbers are
 //     cast to the function's result type; previous and linear fill between
 //     points of one series; LIMIT and OFFSET count buckets per series after
-//     filling.
+//     filling. Where a row lacks one call's value (its buckets start later,
+//     or percentile had no rank) the row reads the fill number, or with
+//     fill(previous) the value in the row before; raw SELECTs fill missing
+//     fields the same way. SELECT ... INTO with the default fill writes no
+//     empty buckets.
 //   - Raw rows exist where a selected field has a value; rows of different
-//     series with equal times are ordered by their tag and string values in
-//     column-name order, as InfluxDB's merge does.
+//     series with equal times come in the order InfluxDB's merge gives them
+//     (by string values in column-name order, then its heap's order).
+//     OFFSET without LIMIT leaves one row per group, as 1.6 answers.
 //   - A single selector with tags or fields (SELECT max(v), host) reads
 //     them at the selected point: the tags of its series and its field
 //     values at its time; filled buckets have nulls there.
@@ -123,4 +128,6 @@
 // RETENTION POLICIES list by name, not by creation; time conditions of
 // SHOW statements select series, not shards. Float aggregates may differ
 // from InfluxDB's in the last bits (compensated sums, one-pass stddev).
+// GROUP BY time with an offset and no lower time bound starts at the first
+// point (InfluxDB 1.6 overflows and emits buckets from 1677).
 package influxcompat

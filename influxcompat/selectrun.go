@@ -114,6 +114,14 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 	}
 	aux := p.auxReader(x, s, res.Series)
 	defer aux.close()
+	types := make([]model.FieldType, len(p.calls))
+	for _, ci := range live {
+		c := p.calls[ci]
+		types[ci] = c.fn.ResultType(fields[c.field])
+		if c.countDistinct {
+			types[ci] = model.TypeInteger
+		}
+	}
 	pts := make([][]point, len(p.calls))
 	for gi, g := range groups {
 		for i := range pts {
@@ -133,7 +141,7 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 			}
 			pts[ci] = p.callPoints(c, fields[c.field], g.Calls[j], first)
 		}
-		vals := p.join(pts, aux.value)
+		vals := p.join(pts, types, aux.value)
 		if len(vals) == 0 {
 			continue
 		}
@@ -227,27 +235,32 @@ func (a *auxReader) close() {
 	}
 }
 
-// value returns the value of r at pt's selected point: the tag of its
-// series or its field value at that time; nil without a selected point.
-func (a *auxReader) value(pt *point, r auxRef) any {
+// value returns the value of r at pt's selected point, the tag of its
+// series or its field value at that time (nil without a selected point),
+// and r's type.
+func (a *auxReader) value(pt *point, r auxRef) (any, model.FieldType) {
+	f, isField := a.fields[r.name]
+	typ := f.Type
+	if r.isTag || !isField {
+		typ = model.TypeString
+	}
 	if pt == nil || pt.src < 0 {
-		return nil
+		return nil, typ
 	}
 	s := &a.series[pt.src]
-	f, isField := a.fields[r.name]
 	if r.isTag || !isField {
 		if v, ok := s.Tags.Get(r.name); ok && v != "" {
-			return v
+			return v, typ
 		}
-		return nil
+		return nil, typ
 	}
 	if a.cur == nil {
 		a.cur = a.x.snap.NewCursor()
 	}
 	if err := a.cur.Seek(a.src.db, a.src.rp, s.ID, f.ID, pt.sel, pt.sel); err != nil || !a.cur.Next() {
-		return nil
+		return nil, typ
 	}
-	return a.cur.Columns().Value(0).Interface()
+	return a.cur.Columns().Value(0).Interface(), typ
 }
 
 // point is one value of one call: its row time and value (nil for null).
@@ -259,6 +272,9 @@ type point struct {
 	// filled buckets) and the point's time.
 	src int
 	sel int64
+	// null marks a bucket filled with null (InfluxDB's nil point): a row
+	// reads it as missing.
+	null bool
 }
 
 // callPoints turns the buckets of a call in one group into its points:
@@ -412,14 +428,14 @@ func (p *selectPlan) fillAt(w int64, fill influxql.FillOption, fillValue any, ou
 		return point{time: t, val: castFill(fillValue, out), src: -1}
 	case influxql.PreviousFill:
 		if prev != nil {
-			return point{time: t, val: prev.val, src: -1}
+			return point{time: t, val: prev.val, src: -1, null: prev.null}
 		}
 	case influxql.LinearFill:
 		if prev != nil && next != nil {
 			return point{time: t, val: linear(w, prev, next, p.interval.Duration), src: -1}
 		}
 	}
-	return point{time: t, src: -1}
+	return point{time: t, src: -1, null: true}
 }
 
 // castFill converts the number of fill(number) to the call's result type,
@@ -452,6 +468,49 @@ func castFill(v any, t model.FieldType) any {
 		return false
 	}
 	return nil
+}
+
+// castDefault converts the number of fill(number) to a column's type as
+// InfluxDB does where a row lacks a value (its scanner's default): numbers
+// are cast, other types keep the number as it is.
+func castDefault(v any, t model.FieldType) any {
+	switch t {
+	case model.TypeFloat, model.TypeInteger, model.TypeUnsigned:
+		return castFill(v, t)
+	}
+	return v
+}
+
+// rowDefaults gives the values InfluxDB puts where a row lacks one: the
+// fill number, or with fill(previous) the value the column had in the
+// series' previous row, or null.
+type rowDefaults struct {
+	fill  influxql.FillOption
+	value any
+	last  []any // fill(previous): per key, the last value set
+}
+
+func newRowDefaults(p *selectPlan, keys int) *rowDefaults {
+	return &rowDefaults{fill: p.fill, value: p.fillValue, last: make([]any, keys)}
+}
+
+// get returns the value of key k: v when has, else the default, which is
+// cast to type t.
+func (d *rowDefaults) get(k int, v any, has bool, t model.FieldType) any {
+	if has {
+		d.last[k] = v
+		return v
+	}
+	switch d.fill {
+	case influxql.NumberFill:
+		v = castDefault(d.value, t)
+	case influxql.PreviousFill:
+		return d.last[k]
+	default:
+		v = nil
+	}
+	d.last[k] = v
+	return v
 }
 
 // linear interpolates between two points at bucket w the way InfluxDB
@@ -489,14 +548,18 @@ func linear(w int64, prev, next *point, d int64) any {
 }
 
 // join merges the points of the calls into rows by time, in output order.
-// Each row takes at most one point of each call; a call without a point at
-// the row's time is null there. Rows are [time, column values...]. aux
-// gives the value of a tag or field at a selector's point, for statements
-// that read them.
-func (p *selectPlan) join(pts [][]point, aux func(pt *point, r auxRef) any) [][]any {
+// Each row takes at most one point of each call; where a call has none
+// (or a null-filled one) the row gets InfluxDB's default (see
+// rowDefaults). Rows are [time, column values...]. types holds each call's
+// result type; aux gives the value of a tag or field at a selector's point
+// and its type, for statements that read them.
+func (p *selectPlan) join(pts [][]point, types []model.FieldType, aux func(pt *point, r auxRef) (any, model.FieldType)) [][]any {
 	pos := make([]int, len(pts))
 	var rows [][]any
 	at := make([]*point, len(pts))
+	refs := p.auxRefs()
+	defaults := newRowDefaults(p, len(pts)+len(refs))
+	refVals := make([]any, len(refs))
 	for {
 		t, found := int64(0), false
 		for i, ps := range pts {
@@ -516,9 +579,18 @@ func (p *selectPlan) join(pts [][]point, aux func(pt *point, r auxRef) any) [][]
 			at[i] = nil
 			if pos[i] < len(ps) && ps[pos[i]].time == t {
 				at[i] = &ps[pos[i]]
-				vals[i] = at[i].val
 				pos[i]++
 			}
+			has := at[i] != nil && !at[i].null
+			var v any
+			if has {
+				v = at[i].val
+			}
+			vals[i] = defaults.get(i, v, has, types[i])
+		}
+		for r, ref := range refs {
+			v, typ := aux(at[0], ref)
+			refVals[r] = defaults.get(len(pts)+r, v, v != nil, typ)
 		}
 		row := make([]any, 1+len(p.cols))
 		row[0] = t
@@ -527,11 +599,11 @@ func (p *selectPlan) join(pts [][]point, aux func(pt *point, r auxRef) any) [][]
 			case c.expr != nil:
 				m := symbols(vals)
 				for _, r := range c.refs {
-					m[r.name] = aux(at[0], r)
+					m[r.name] = refVals[slices.Index(refs, r)]
 				}
 				row[1+k] = evalArithmetic(c.expr, m)
 			case c.call < 0:
-				row[1+k] = aux(at[0], auxRef{name: c.ref, isTag: c.isTag})
+				row[1+k] = refVals[slices.Index(refs, auxRef{name: c.ref, isTag: c.isTag})]
 			default:
 				row[1+k] = vals[c.call]
 			}
@@ -562,9 +634,19 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr, fn func(*
 	if len(names) == 0 {
 		return nil
 	}
+	limit := p.limit
+	if p.offset > 0 && limit == 0 {
+		// InfluxDB 1.6's storage engine passes offset+limit+1 points of a
+		// group and the query skips the offset: OFFSET without LIMIT
+		// leaves one row per group.
+		limit = 1
+	}
 	perSeries := 0
-	if p.limit > 0 {
-		perSeries = p.offset + p.limit
+	if limit > 0 {
+		// One point more than a series can contribute keeps it in the
+		// merge as long as InfluxDB's merge keeps it, for the same order
+		// of equal times.
+		perSeries = p.offset + limit + 1
 	}
 	q := &query.RawQuery{
 		Database:        s.db,
@@ -589,7 +671,7 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr, fn func(*
 	}
 	for i := range groups {
 		m := newRawMerge(p, names, fields)
-		vals := m.merge(groups[i].Series, p.offset, p.limit)
+		vals := m.merge(groups[i].Series, p.offset, limit)
 		if len(vals) == 0 {
 			continue
 		}
@@ -618,24 +700,33 @@ func (p *selectPlan) auxRefs() []auxRef {
 	return slices.Compact(refs)
 }
 
-// rawMerge merges the points of the series of one group into rows.
+// rawMerge merges the points of the series of one group into rows the
+// way InfluxDB's sorted merge does, so that points of equal time come in
+// the same order: a container/heap of the series (in key order, reversed
+// newest first) ordered by time, then by the string values of the
+// references in name order up to the first that is not a string; an
+// exhausted series leaves the heap, the others are popped and pushed back.
 type rawMerge struct {
-	p     *selectPlan
-	names []string // the fields in the series' values
-	refs  []auxRef // everything the columns read, sorted by name
-	slot  []int    // per ref: field slot, or -1 for a tag
-	col   []int    // per bare column: index in refs, or -1 for arithmetic
-	heap  []*rawCursor
-	m     map[string]any // scratch for arithmetic
+	p        *selectPlan
+	names    []string          // the fields in the series' values
+	refs     []auxRef          // everything the columns read, sorted by name
+	slot     []int             // per ref: field slot, or -1 for a tag
+	refTypes []model.FieldType // per ref: its type, for fill defaults
+	col      []int             // per bare column: index in refs, or -1 for arithmetic
+	heap     []*rawCursor
 }
 
 func newRawMerge(p *selectPlan, names []string, fields fieldSet) *rawMerge {
-	m := &rawMerge{p: p, names: names, refs: p.auxRefs(), m: map[string]any{}}
+	m := &rawMerge{p: p, names: names, refs: p.auxRefs()}
 	m.slot = make([]int, len(m.refs))
+	m.refTypes = make([]model.FieldType, len(m.refs))
 	for i, r := range m.refs {
 		m.slot[i] = -1
-		if _, ok := fields[r.name]; ok && !r.isTag {
+		if t, ok := fields[r.name]; ok && !r.isTag {
 			m.slot[i] = slices.Index(names, r.name)
+			m.refTypes[i] = t
+		} else if !ok || r.isTag {
+			m.refTypes[i] = model.TypeString
 		}
 	}
 	m.col = make([]int, len(p.cols))
@@ -679,18 +770,6 @@ func (m *rawMerge) auxString(c *rawCursor, r int) (string, bool) {
 	return s, ok
 }
 
-// column returns the value of output column k at the cursor's point.
-func (m *rawMerge) column(c *rawCursor, k int) any {
-	if r := m.col[k]; r >= 0 {
-		return m.value(c, r)
-	}
-	col := &m.p.cols[k]
-	for _, ref := range col.refs {
-		m.m[ref.name] = m.value(c, slices.Index(m.refs, ref))
-	}
-	return evalArithmetic(col.expr, m.m)
-}
-
 // Len, Less, Swap, Push and Pop implement heap.Interface.
 func (m *rawMerge) Len() int { return len(m.heap) }
 func (m *rawMerge) Less(i, j int) bool {
@@ -702,14 +781,11 @@ func (m *rawMerge) Less(i, j int) bool {
 		}
 		return ta > tb
 	}
-	// Equal times: compare the string values of the auxiliary fields in
-	// order, stopping at the first that is not a string; then the series
-	// key, ascending whatever the order (as InfluxDB's answers come).
 	for r := range m.refs {
 		va, oka := m.auxString(a, r)
 		vb, okb := m.auxString(b, r)
 		if !oka || !okb {
-			break
+			return false
 		}
 		if va != vb {
 			if m.p.ascending {
@@ -718,7 +794,7 @@ func (m *rawMerge) Less(i, j int) bool {
 			return va > vb
 		}
 	}
-	return a.s.Key < b.s.Key
+	return false
 }
 func (m *rawMerge) Swap(i, j int) { m.heap[i], m.heap[j] = m.heap[j], m.heap[i] }
 func (m *rawMerge) Push(v any)    { m.heap = append(m.heap, v.(*rawCursor)) }
@@ -728,8 +804,8 @@ func (m *rawMerge) Pop() any {
 	return v
 }
 
-// merge returns the rows of the series in output order, skipping offset
-// rows and keeping at most limit (0: all).
+// merge returns the rows of the series (in key order) in output order,
+// skipping offset rows and keeping at most limit (0: all).
 func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
 	n := 0
 	for i := range series {
@@ -745,6 +821,9 @@ func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
 		}
 		m.heap = append(m.heap, c)
 	}
+	if !m.p.ascending {
+		slices.Reverse(m.heap)
+	}
 	heap.Init(m)
 	if limit > 0 {
 		n = min(n, limit)
@@ -753,27 +832,39 @@ func (m *rawMerge) merge(series []query.RawSeries, offset, limit int) [][]any {
 	width := 1 + len(m.p.cols)
 	// One backing array for all rows.
 	cells := make([]any, 0, n*width)
+	defaults := newRowDefaults(m.p, len(m.refs))
+	refVals := make([]any, len(m.refs))
+	vars := map[string]any{} // arithmetic scratch
 	skipped := 0
 	for m.Len() > 0 {
 		if limit > 0 && len(rows) == limit {
 			break
 		}
-		c := m.heap[0]
+		c := heap.Pop(m).(*rawCursor)
+		for r := range m.refs {
+			v := m.value(c, r)
+			refVals[r] = defaults.get(r, v, v != nil, m.refTypes[r])
+		}
 		if skipped < offset {
 			skipped++
 		} else {
 			start := len(cells)
 			cells = append(cells, c.s.Times[c.i])
-			for k := range m.p.cols {
-				cells = append(cells, m.column(c, k))
+			for k, col := range m.p.cols {
+				if r := m.col[k]; r >= 0 {
+					cells = append(cells, refVals[r])
+					continue
+				}
+				for _, ref := range col.refs {
+					vars[ref.name] = refVals[slices.Index(m.refs, ref)]
+				}
+				cells = append(cells, evalArithmetic(col.expr, vars))
 			}
 			rows = append(rows, cells[start:len(cells):len(cells)])
 		}
 		if c.i+1 < c.s.Len() {
 			c.i++
-			heap.Fix(m, 0)
-		} else {
-			heap.Pop(m)
+			heap.Push(m, c)
 		}
 	}
 	return rows
