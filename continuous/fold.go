@@ -229,7 +229,7 @@ func (w *worker) finish(t *task) {
 			continue
 		}
 		start := len(t.enc)
-		t.enc, scratch, t.err = appendStates(t.enc, sts, scratch)
+		t.enc, scratch, t.err = appendStates(t.enc, a, sts, bucket, scratch)
 		if t.err != nil {
 			return
 		}
@@ -317,9 +317,9 @@ func (w *worker) mergeLower(t *task, s storage.Series, end int64) error {
 			if len(p) == 0 {
 				continue
 			}
-			st, err := aggregate.Decode(p)
+			st, err := decodeState(l.outputs[f.b.merge[o]].fn, p, bucket)
 			if err != nil {
-				return fmt.Errorf("%w: state of %q at %d: %v", ErrCorrupt, l.def.Name, bucket, err)
+				return fmt.Errorf("state of %q at %d: %w", l.def.Name, bucket, err)
 			}
 			w.read++
 			if cur := t.states[bi*nOut+o]; cur != nil {
@@ -373,55 +373,6 @@ func take[T any](buf *[]T, tmpl *T) *T {
 	}
 	*buf = append(*buf, *tmpl)
 	return &(*buf)[len(*buf)-1]
-}
-
-// Partial states of one (aggregate, group, bucket) are stored as
-//
-//	version (1 byte, 1) | per output: length (uvarint) | state
-//
-// where state is the aggregate package's encoding and length 0 means the
-// output has no values in the bucket.
-const stateVersion = 1
-
-// appendStates encodes the states of one bucket.
-func appendStates(dst []byte, sts []aggregate.State, scratch []byte) ([]byte, []byte, error) {
-	dst = append(dst, stateVersion)
-	for _, s := range sts {
-		if s == nil {
-			dst = append(dst, 0)
-			continue
-		}
-		var err error
-		scratch, err = s.AppendBinary(scratch[:0])
-		if err != nil {
-			return nil, scratch, err
-		}
-		dst = binary.AppendUvarint(dst, uint64(len(scratch)))
-		dst = append(dst, scratch...)
-	}
-	return dst, scratch, nil
-}
-
-// splitStates splits the encoding of a bucket's states into the encodings
-// of its n outputs (empty for none).
-func splitStates(v []byte, n int) ([][]byte, error) {
-	if len(v) == 0 || v[0] != stateVersion {
-		return nil, fmt.Errorf("%w: partial states of unknown version", ErrCorrupt)
-	}
-	v = v[1:]
-	out := make([][]byte, n)
-	for i := range out {
-		l, k := binary.Uvarint(v)
-		if k <= 0 || uint64(len(v)-k) < l {
-			return nil, fmt.Errorf("%w: truncated partial states", ErrCorrupt)
-		}
-		out[i] = v[k : k+int(l)]
-		v = v[k+int(l):]
-	}
-	if len(v) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the partial states", ErrCorrupt, len(v))
-	}
-	return out, nil
 }
 
 // lostOutput reports whether an output with values in the stored states
