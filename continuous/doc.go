@@ -7,12 +7,16 @@
 //
 // A [Definition] names the source and target measurements, the bucket
 // interval, the aggregations keyed by output field (default name
-// "<field>_<function>"), the group-by tags, an optional tag filter, an
-// optional retention of the target and whether the scheduler refreshes it.
-// The [Engine] is the registry: [Engine.Register] (validated),
-// [Engine.Unregister], [Engine.Get], [Engine.List], [Engine.Enable],
-// [Engine.Disable], [Engine.Pending] and [Engine.MarkProcessed].
-// Definitions are stored in the storage's metadata and loaded by [Open].
+// "<field>_<function>", so min and max of one field coexist), the group-by
+// tags, an optional tag filter, an optional retention of the target and
+// whether the scheduler refreshes it. Its JSON and YAML form is the shape
+// of the HTTP API and of the configuration file. The [Engine] is the
+// registry: [Engine.Register] (validated: errors wrap [ErrInvalid] and name
+// the aggregate and every problem), [Engine.Put] (create or update, for
+// configuration files), [Engine.Unregister], [Engine.Get], [Engine.List],
+// [Engine.Enable], [Engine.Disable], [Engine.Pending] and
+// [Engine.MarkProcessed]. Definitions live in the storage's metadata and
+// [Open] loads them.
 //
 // # Dirty tracking
 //
@@ -27,35 +31,72 @@
 // # Refresh
 //
 // [Engine.Refresh] recomputes the (group, bucket) pairs dirty markers name
-// from the source data of that group and bucket only, then materializes the
+// from the source data of that group and bucket only (for a dirty range:
+// only the buckets of it holding partial states), then materializes the
 // buckets closed since the watermark (those ending at or before now minus
 // the definition's Lag). For every (aggregate, group, bucket) it stores the
 // mergeable partial states of the aggregations and writes (upserts) the
-// final values as a target point; a bucket whose source data is all gone
-// loses both. Output is committed in batches of bounded size, each
-// atomically with the dirty markers it consumed and the advanced
-// watermark, so a refresh interrupted at any point — by an error or a
-// crash — is completed by the next one and never counts anything twice.
+// final values as a target point at the bucket's start; a bucket whose
+// source data is all gone loses both. Output is committed in batches of
+// bounded size ([Options].MaxBatchBuckets), each atomically with the dirty
+// markers it consumed and the advanced watermark, so a refresh interrupted
+// at any point — by an error or a crash — is completed by the next one and
+// never counts anything twice. [Engine.RefreshRange] recomputes a range
+// from the source first (a backfill). The storage layout is in
+// docs/format.md.
 //
 // # Aggregates of aggregates
 //
 // An aggregate whose source is another aggregate's target reads that lower
-// level: an output with the lower level's function over one of its
-// outputs merges the lower level's partial states, so an hourly mean over
-// a minutely mean is the exact hourly mean of the raw values; other
-// outputs fold the lower level's final values. The lower level is refreshed
-// first; its output dirties the upper level through the same observer.
+// level: an output with the lower level's function over one of its outputs
+// merges the lower level's partial states (when the buckets nest), so an
+// hourly mean over a minutely mean is the exact hourly mean of the raw
+// values; other outputs fold the lower level's final values. Refresh
+// refreshes the lower levels first, and the lower level's output dirties
+// the upper level through the same observer. Registering an aggregate that
+// would close a cycle of aggregates fails.
+//
+// # Real-time reads
+//
+// [Engine.Query] returns an aggregate's buckets in a time range: the
+// materialized ones as the target holds them and, with realTime, the later
+// ones — the open bucket included — computed from the source on the fly
+// (for an aggregate of an aggregate, from the lower level's states and its
+// own real-time tail). The HTTP API serves it as GET
+// /api/v1/aggregates/{name}/data?start=&end=&realtime=true.
+//
+// # Scheduler
+//
+// A [Scheduler] with an injected clock refreshes the enabled aggregates
+// when due: at every boundary of their Every (default Interval) plus Lag,
+// lower levels first. Catching up after downtime proceeds in bounded
+// batches.
 //
 // # Retention
 //
 // Buckets older than the source's retention (the source retention policy's
-// duration, or the lower level's Retention) are frozen: dropping or
-// deleting source data there never changes or deletes materialized
-// buckets. An aggregate's own Retention removes target buckets older than
-// it.
+// duration, [Options].SourceRetention, or the lower level's Retention) are
+// frozen: dropping or deleting source data there never changes or deletes
+// materialized buckets. An aggregate's own Retention removes its target
+// buckets (and partial states) older than it.
+//
+// # InfluxQL
+//
+// [InfluxQL] implements CREATE, SHOW and DROP CONTINUOUS QUERY on the same
+// engine (the influxcompat executor's extension point); a continuous query
+// is an aggregate like any other.
+//
+// # Status and metrics
+//
+// [Engine.Status] reports per aggregate the last run, its duration and
+// statistics, counts of runs, failures, buckets recomputed, materialized
+// and deleted, points read and written, the watermark and the lag; the
+// [Engine.Collector] exports them to Prometheus. The watermark is
+// persisted; the counters start at zero when the engine opens.
 //
 // # Concurrency
 //
 // An Engine is safe for concurrent use. Refreshes of one aggregate are
-// serialized; refreshes of different aggregates may run in parallel.
+// serialized; refreshes of different aggregates may run in parallel. Open
+// one Engine per storage DB.
 package continuous
