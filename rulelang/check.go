@@ -97,6 +97,8 @@ type checker struct {
 	types map[string]*TypeInfo
 	rules map[string]*Rule
 
+	lastType *TypeInfo // the type lookupType found last
+
 	// Facts are the bulk of large programs: allocate them in chunks.
 	facts  slab[Fact]
 	values sliceSlab[Value]
@@ -203,7 +205,15 @@ func (c *checker) declareTypes() {
 }
 
 func (c *checker) lookupType(id *Ident) *TypeInfo {
+	// Consecutive statements usually name the same type: try the last
+	// one found before hashing the name.
+	if t := c.lastType; t != nil && t.Name == id.Name {
+		return t
+	}
 	t := c.types[id.Name]
+	if t != nil {
+		c.lastType = t
+	}
 	if t == nil {
 		c.errorf(id.Pos(), msgUnknownType, id.Name)
 	}
@@ -233,8 +243,12 @@ func (c *checker) fact(s *FactStmt) *Fact {
 	fact := c.facts.new()
 	*fact = Fact{Type: t, Values: c.values.alloc(len(t.Fields)), At: s.Pos()}
 	ok := true
-	for _, a := range s.Args {
-		i := t.FieldIndex(a.Name.Name)
+	for k, a := range s.Args {
+		// Facts usually list the fields in declaration order.
+		i := k
+		if k >= len(t.Fields) || t.Fields[k].Name != a.Name.Name {
+			i = t.FieldIndex(a.Name.Name)
+		}
 		if i < 0 {
 			c.errorf(a.Name.Pos(), msgUnknownField, a.Name.Name, t.Name)
 			ok = false
