@@ -3,6 +3,7 @@ package rulelang
 import (
 	"fmt"
 	"strconv"
+	"unsafe"
 )
 
 // maxNesting bounds the nesting of parentheses and unary operators, so that
@@ -13,7 +14,7 @@ const maxNesting = 1000
 // positions. The returned File is never nil; when the source has syntax
 // errors it holds the statements that parsed, and the error is an
 // [ErrorList] with every syntax error, sorted by position. ParseFile does not
-// keep src: the strings of the tree share one copy of it.
+// keep src: the strings of the tree are copies, identifiers shared.
 func ParseFile(filename string, src []byte) (*File, error) {
 	if len(src) > MaxFileSize {
 		f := &File{Name: filename}
@@ -22,9 +23,7 @@ func ParseFile(filename string, src []byte) (*File, error) {
 		list.Add(Position{Filename: filename}, fmt.Sprintf(msgFileTooLarge, len(src), MaxFileSize))
 		return f, list
 	}
-	// Names, comments and plain string literals are substrings of one
-	// copy of the source, which saves an allocation for each of them.
-	p := &parser{src: string(src)}
+	p := &parser{}
 	p.file = &File{Name: filename}
 	p.file.lines.filename = filename
 	p.diags.lines = &p.file.lines
@@ -45,7 +44,12 @@ type parser struct {
 	sc    scanner
 	file  *File
 	diags diagnostics
-	src   string // the source; token texts are substrings of it
+	// strs holds the bytes of the strings of the tree, which are cut
+	// from it and never rewritten: one allocation for many strings.
+	strs []byte
+	// names caches identifiers by a hash of their text, so that a name
+	// repeated through the file (types, fields, variables) is stored once.
+	names [512]string
 	depth int    // current expression nesting
 	prev  token  // the token before the current one
 
@@ -140,7 +144,35 @@ func (p *parser) expect(t token, what string) Pos {
 }
 
 // text returns the source text of the current token.
-func (p *parser) text() string { return p.src[p.sc.pos-1 : p.sc.end] }
+func (p *parser) text() string { return p.save(p.sc.src[p.sc.pos-1 : p.sc.end]) }
+
+// save returns b as a string stored in p.strs.
+func (p *parser) save(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(p.strs)-len(p.strs) < len(b) {
+		p.strs = make([]byte, 0, max(len(b), min(2*cap(p.strs), 1<<20), 512))
+	}
+	n := len(p.strs)
+	p.strs = append(p.strs, b...)
+	return unsafe.String(&p.strs[n], len(b))
+}
+
+// name returns the text of the current token, an identifier or keyword,
+// as a string shared with earlier occurrences of the same name.
+func (p *parser) name() string {
+	b := p.sc.src[p.sc.pos-1 : p.sc.end]
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	e := &p.names[h%uint32(len(p.names))]
+	if *e != string(b) {
+		*e = p.save(b)
+	}
+	return *e
+}
 
 // ident parses an identifier.
 func (p *parser) ident(what string) *Ident {
@@ -162,7 +194,7 @@ func (p *parser) fieldName(what string) *Ident {
 func (p *parser) takeIdent() *Ident {
 	id := p.idents.new()
 	id.NamePos = p.pos()
-	id.Name = p.text()
+	id.Name = p.name()
 	p.next()
 	return id
 }
@@ -533,11 +565,7 @@ func (p *parser) parsePrimary() Expr {
 		lit := p.lits.new()
 		lit.ValuePos = p.pos()
 		lit.ValueEnd = Pos(p.sc.end + 1)
-		if p.sc.escaped {
-			lit.Value = Value{Type: TypeString, Str: string(p.sc.lit)}
-		} else {
-			lit.Value = Value{Type: TypeString, Str: p.src[int(p.sc.pos) : p.sc.end-1]}
-		}
+		lit.Value = Value{Type: TypeString, Str: p.save(p.sc.lit)}
 		p.next()
 		return lit
 	case tokTrue, tokFalse:
