@@ -50,8 +50,8 @@ type parser struct {
 	// names caches identifiers by a hash of their text, so that a name
 	// repeated through the file (types, fields, variables) is stored once.
 	names [512]string
-	depth int    // current expression nesting
-	prev  token  // the token before the current one
+	depth int   // current expression nesting
+	prev  token // the token before the current one
 
 	// Slabs for the most frequent nodes, to allocate them in bulk.
 	idents slab[Ident]
