@@ -119,15 +119,15 @@ func (p *parser) describe() string {
 	case t == tokEOF:
 		return "end of file"
 	case t == tokIdent:
-		return "identifier " + string(p.sc.lit)
+		return "identifier " + string(p.sc.src[p.sc.pos-1:p.sc.end])
 	case t == tokNumber:
-		return "number " + string(p.sc.lit)
+		return "number " + string(p.sc.src[p.sc.pos-1:p.sc.end])
 	case t == tokString:
 		return "string " + StringValue(string(p.sc.lit)).String()
 	case t == tokIllegal:
 		return "invalid token"
 	case t.isKeyword():
-		return "keyword " + string(p.sc.lit)
+		return "keyword " + string(p.sc.src[p.sc.pos-1:p.sc.end])
 	default:
 		return "'" + t.String() + "'"
 	}
@@ -598,7 +598,7 @@ func (p *parser) parseNumber() *BasicLit {
 	lit.ValuePos = p.pos()
 	lit.ValueEnd = Pos(p.sc.end + 1)
 	lit.Value.Type = TypeNumber
-	b := p.sc.lit
+	b := p.sc.src[p.sc.pos-1 : p.sc.end]
 	if f, ok := parseSimpleNumber(b); ok {
 		lit.Value.Num = f
 	} else {

@@ -20,8 +20,11 @@ type scanner struct {
 	// The current token.
 	tok token
 	pos Pos
-	end int    // offset just after the token
-	lit []byte // IDENT, NUMBER, COMMENT: raw text; STRING: decoded value
+	end int // offset just after the token
+	// lit is the raw text of a COMMENT and the decoded value of a STRING;
+	// other tokens leave it unset (their text is src[pos-1:end]), which
+	// spares a pointer write for every token.
+	lit []byte
 	// escaped reports whether the STRING token had escapes, so that lit
 	// differs from the source text between the quotes.
 	escaped bool
@@ -63,7 +66,8 @@ func isLetter(c byte) bool {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// next scans the next token into s.tok, s.pos, s.end and s.lit.
+// next scans the next token into s.tok, s.pos, s.end and, for strings and
+// comments, s.lit.
 func (s *scanner) next() {
 again:
 	// Skip white space.
@@ -78,7 +82,6 @@ again:
 	}
 	start := s.off
 	s.pos = Pos(start + 1)
-	s.lit = nil
 	if start >= len(s.src) {
 		s.tok = tokEOF
 		s.end = start
@@ -89,8 +92,7 @@ again:
 	switch {
 	case isLetter(c):
 		s.scanIdentRest()
-		s.lit = s.src[start:s.off]
-		s.tok = keyword(s.lit)
+		s.tok = keyword(s.src[start:s.off])
 	case isDigit(c):
 		s.scanNumber(start)
 	case c >= utf8.RuneSelf:
@@ -98,7 +100,6 @@ again:
 		if unicode.IsLetter(r) {
 			s.off = start + size
 			s.scanIdentRest()
-			s.lit = s.src[start:s.off]
 			s.tok = tokIdent
 		} else {
 			s.off = start + size
@@ -266,7 +267,6 @@ func (s *scanner) scanNumber(start int) {
 			s.off++
 		}
 	}
-	s.lit = s.src[start:s.off]
 }
 
 func (s *scanner) skipDigits() {
