@@ -66,7 +66,6 @@ type parser struct {
 	bindings slab[Binding]
 
 	// Scratch buffers for lists, copied to exact-size slices when done.
-	argBuf        []*Arg
 	argSlices     sliceSlab[*Arg]
 	blockBuf      []*Block
 	blockSlices   sliceSlab[*Block]
@@ -308,9 +307,11 @@ func (p *parser) parseRetract() *RetractStmt {
 // parseArgs parses "(name: value, ...)".
 func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
 	lparen = p.expect(tokLparen, "'(' after the type name")
-	// Collect into a scratch buffer, then copy to an exact-size slice cut
-	// from a shared chunk: one small allocation per many facts.
-	buf := p.argBuf[:0]
+	// Collect into a buffer on the stack, which takes no write barriers,
+	// then copy to an exact-size slice cut from a shared chunk: one small
+	// allocation per many facts.
+	var local [16]*Arg
+	buf := local[:0]
 	for p.tok() != tokRparen {
 		if p.tok() != tokIdent && !p.tok().isKeyword() {
 			if p.tok() == tokEOF {
@@ -340,7 +341,6 @@ func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
 		}
 		p.next()
 	}
-	p.argBuf = buf[:0]
 	if p.tok() != tokRparen {
 		p.failExpected("',' or ')'")
 	}
