@@ -162,11 +162,11 @@ func (p *parser) save(b []byte) string {
 // as a string shared with earlier occurrences of the same name.
 func (p *parser) name() string {
 	b := p.sc.src[p.sc.pos-1 : p.sc.end]
-	h := uint32(2166136261)
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	e := &p.names[h%uint32(len(p.names))]
+	// A name is never empty. Its length and three of its bytes tell most
+	// names apart; a collision only costs storing the name again.
+	n := uint(len(b))
+	h := n*0x9E37 ^ uint(b[0])*0x2F ^ uint(b[n-1])*0x1F3 ^ uint(b[n/2])*0x61
+	e := &p.names[(h^h>>9)%uint(len(p.names))]
 	if *e != string(b) {
 		*e = p.save(b)
 	}
