@@ -70,17 +70,22 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // comments, s.lit.
 func (s *scanner) next() {
 again:
-	// Skip white space.
-	for s.off < len(s.src) {
-		c := s.src[s.off]
+	// Skip white space, all of which is at most ' '.
+	src, off := s.src, s.off
+	for off < len(src) {
+		c := src[off]
+		if c > ' ' {
+			break
+		}
 		if c == '\n' {
-			s.newline(s.off)
+			s.newline(off)
 		} else if c != ' ' && c != '\t' && c != '\r' {
 			break
 		}
-		s.off++
+		off++
 	}
-	start := s.off
+	s.off = off
+	start := off
 	s.pos = Pos(start + 1)
 	if start >= len(s.src) {
 		s.tok = tokEOF
@@ -222,22 +227,33 @@ func (s *scanner) unicodeLetterAt(off int) bool {
 // scanIdentRest consumes the letters, digits and underscores after the first
 // character of an identifier.
 func (s *scanner) scanIdentRest() {
-	for s.off < len(s.src) {
-		c := s.src[s.off]
-		if isLetter(c) || isDigit(c) {
-			s.off++
+	src, off := s.src, s.off
+	for off < len(src) {
+		c := src[off]
+		if isIdentByte[c] {
+			off++
 			continue
 		}
 		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRune(s.src[s.off:])
+			r, size := utf8.DecodeRune(src[off:])
 			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				s.off += size
+				off += size
 				continue
 			}
 		}
-		return
+		break
 	}
+	s.off = off
 }
+
+// isIdentByte reports the ASCII bytes that continue an identifier: letters,
+// digits and underscores.
+var isIdentByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isLetter(byte(c)) || isDigit(byte(c))
+	}
+	return t
+}()
 
 // scanNumber scans digits [ "." digits ] [ ("e"|"E") ["+"|"-"] digits ].
 func (s *scanner) scanNumber(start int) {
