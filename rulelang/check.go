@@ -243,18 +243,22 @@ func (c *checker) fact(s *FactStmt) *Fact {
 	fact := c.facts.new()
 	*fact = Fact{Type: t, Values: c.values.alloc(len(t.Fields)), At: s.Pos()}
 	ok := true
+	// ordered reports that the arguments so far named the fields in
+	// declaration order, as facts usually do: then the field of the next
+	// argument in order cannot have been given yet.
+	ordered := true
 	for k, a := range s.Args {
-		// Facts usually list the fields in declaration order.
 		i := k
 		if k >= len(t.Fields) || t.Fields[k].Name != a.Name.Name {
 			i = t.FieldIndex(a.Name.Name)
+			ordered = false
 		}
 		if i < 0 {
 			c.errorf(a.Name.Pos(), msgUnknownField, a.Name.Name, t.Name)
 			ok = false
 			continue
 		}
-		if fact.Values[i].Type != TypeInvalid {
+		if !ordered && fact.Values[i].Type != TypeInvalid {
 			c.errorf(a.Name.Pos(), msgFactDuplicateArg, a.Name.Name)
 			ok = false
 			continue
@@ -266,6 +270,13 @@ func (c *checker) fact(s *FactStmt) *Fact {
 			v = Value{Type: TypeBool}
 		}
 		fact.Values[i] = v
+	}
+	if ordered && len(s.Args) == len(t.Fields) {
+		// Every field was given, in order.
+		if !ok {
+			return nil
+		}
+		return fact
 	}
 	for i, v := range fact.Values {
 		if v.Type == TypeInvalid {
