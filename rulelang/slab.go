@@ -16,25 +16,31 @@ func nextChunk(last int) int {
 	return min(max(2*last, firstChunk), maxChunk)
 }
 
-// slab hands out pointers to zeroed values cut from shared chunks.
+// slab hands out pointers to zeroed values cut from shared chunks. It
+// advances an index rather than reslicing the chunk, so that handing out a
+// value writes no pointer (and takes no write barrier while the garbage
+// collector runs).
 type slab[T any] struct {
 	buf  []T
+	next int // index of the next free value in buf
 	last int // size of the last chunk
 }
 
 func (s *slab[T]) new() *T {
-	if len(s.buf) == 0 {
+	if s.next >= len(s.buf) {
 		s.last = nextChunk(s.last)
 		s.buf = make([]T, s.last)
+		s.next = 0
 	}
-	x := &s.buf[0]
-	s.buf = s.buf[1:]
+	x := &s.buf[s.next]
+	s.next++
 	return x
 }
 
 // sliceSlab hands out short slices cut from shared chunks.
 type sliceSlab[T any] struct {
 	buf  []T
+	next int // index of the first free element in buf
 	last int // size of the last chunk
 }
 
@@ -44,12 +50,13 @@ func (s *sliceSlab[T]) alloc(n int) []T {
 	if n == 0 {
 		return nil
 	}
-	if len(s.buf) < n {
+	if len(s.buf)-s.next < n {
 		s.last = nextChunk(s.last)
 		s.buf = make([]T, max(s.last, n))
+		s.next = 0
 	}
-	out := s.buf[:n:n]
-	s.buf = s.buf[n:]
+	out := s.buf[s.next : s.next+n : s.next+n]
+	s.next += n
 	return out
 }
 
