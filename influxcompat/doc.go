@@ -101,8 +101,9 @@
 // MEASUREMENT; DELETE and DROP SERIES with tag conditions (and time for
 // DELETE). A time condition on SHOW SERIES, TAG KEYS or TAG VALUES keeps
 // the series with values in the range (InfluxDB keeps those of the shards
-// overlapping it); SHOW MEASUREMENTS rejects one, as InfluxDB 1.6 does. Continuous-query statements go to [ContinuousQueries] when the
-// executor has one, and fail with [ErrContinuousQueriesDisabled] otherwise.
+// overlapping it); SHOW MEASUREMENTS rejects one, as InfluxDB 1.6 does.
+// Continuous-query statements go to [ContinuousQueries] when the executor
+// has one, and fail with [ErrContinuousQueriesDisabled] otherwise.
 // User, privilege, shard, subscription and query-management statements fail
 // with [ErrUnsupportedStatement].
 //
@@ -129,5 +130,8 @@
 // SHOW statements select series, not shards. Float aggregates may differ
 // from InfluxDB's in the last bits (compensated sums, one-pass stddev).
 // GROUP BY time with an offset and no lower time bound starts at the first
-// point (InfluxDB 1.6 overflows and emits buckets from 1677).
+// point (InfluxDB 1.6 overflows and emits buckets from 1677). percentile
+// follows the other selectors: groups in series order, no repeated rows
+// with OFFSET, and of equal values the earliest point's time (InfluxDB 1.6
+// computes it apart, where these vary).
 package influxcompat
