@@ -60,26 +60,28 @@ type FieldDecl struct {
 	Type *Ident // string, number or bool; checked by Check
 }
 
-// FactStmt asserts a fact: Type(field: value, ...).
+// FactStmt asserts a fact: Type(field: value, ...). Facts are the bulk of
+// large files, so their names and arguments are held by value rather than
+// as nodes of their own.
 type FactStmt struct {
-	Type   *Ident
+	Type   Ident
 	Lparen Pos
-	Args   []*Arg
+	Args   []Arg
 	Rparen Pos
 }
 
 // RetractStmt is "retract Type(key: value)".
 type RetractStmt struct {
 	Retract Pos // position of the keyword
-	Type    *Ident
+	Type    Ident
 	Lparen  Pos
-	Args    []*Arg
+	Args    []Arg
 	Rparen  Pos
 }
 
 // Arg is a named argument "name: value" of a fact or retract.
 type Arg struct {
-	Name  *Ident
+	Name  Ident
 	Value Expr
 }
 

@@ -236,7 +236,7 @@ func (c *checker) literal(t *TypeInfo, f int, a *Arg) (Value, bool) {
 }
 
 func (c *checker) fact(s *FactStmt) *Fact {
-	t := c.lookupType(s.Type)
+	t := c.lookupType(&s.Type)
 	if t == nil {
 		return nil
 	}
@@ -247,7 +247,8 @@ func (c *checker) fact(s *FactStmt) *Fact {
 	// declaration order, as facts usually do: then the field of the next
 	// argument in order cannot have been given yet.
 	ordered := true
-	for k, a := range s.Args {
+	for k := range s.Args {
+		a := &s.Args[k]
 		i := k
 		if k >= len(t.Fields) || t.Fields[k].Name != a.Name.Name {
 			i = t.FieldIndex(a.Name.Name)
@@ -291,7 +292,7 @@ func (c *checker) fact(s *FactStmt) *Fact {
 }
 
 func (c *checker) retract(s *RetractStmt) *Retract {
-	t := c.lookupType(s.Type)
+	t := c.lookupType(&s.Type)
 	if t == nil {
 		return nil
 	}
@@ -302,7 +303,8 @@ func (c *checker) retract(s *RetractStmt) *Retract {
 	key := t.Fields[t.Key].Name
 	r := &Retract{Type: t, At: s.Pos()}
 	found, ok := false, true
-	for _, a := range s.Args {
+	for k := range s.Args {
+		a := &s.Args[k]
 		if a.Name.Name != key {
 			c.errorf(a.Name.Pos(), msgRetractOnlyKey, t.Name, key, a.Name.Name)
 			ok = false

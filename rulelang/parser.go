@@ -2,6 +2,7 @@ package rulelang
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"unsafe"
 )
@@ -23,17 +24,39 @@ func ParseFile(filename string, src []byte) (*File, error) {
 		list.Add(Position{Filename: filename}, fmt.Sprintf(msgFileTooLarge, len(src), MaxFileSize))
 		return f, list
 	}
-	p := &parser{}
-	p.file = &File{Name: filename}
-	p.file.lines.filename = filename
-	p.diags.lines = &p.file.lines
-	p.sc.init(&p.file.lines, src, &p.diags, true)
-	// Most statements take one line: size the list once.
-	p.file.Stmts = make([]Stmt, 0, cap(p.file.lines.lines))
-	p.next()
+	if n := numParts(len(src)); n > 1 {
+		if bounds := splitPoints(src, n); len(bounds) > 2 {
+			return parseChunks(filename, src, bounds)
+		}
+	}
+	return parseWhole(filename, src)
+}
+
+// parseWhole parses src in one piece.
+func parseWhole(filename string, src []byte) (*File, error) {
+	p := newParser(filename, src, 0, len(src), 0, math.MaxInt)
 	p.parseFile()
 	p.diags.list.Sort()
 	return p.file, p.diags.list.Err()
+}
+
+// newParser returns a parser reading src from offset start, which is 0 or
+// the start of a line, with firstLine lines before it. The parser's file
+// holds the statements, comments and line starts from start on; its
+// parseFile stops before the first statement that begins at or after
+// offset stop. The part up to offset end, the expected end of the
+// statements to parse, sizes its buffers.
+func newParser(filename string, src []byte, start, end, firstLine, stop int) *parser {
+	p := &parser{stop: stop}
+	p.file = &File{Name: filename}
+	p.file.lines.filename = filename
+	p.file.lines.first = firstLine
+	p.diags.lines = &p.file.lines
+	p.sc.initAt(&p.file.lines, src, start, end, &p.diags, true)
+	// Most statements take one line: size the list once.
+	p.file.Stmts = make([]Stmt, 0, cap(p.file.lines.lines))
+	p.next()
+	return p
 }
 
 // bailout is panicked to abandon the statement being parsed after a syntax
@@ -52,11 +75,11 @@ type parser struct {
 	names [512]string
 	depth int   // current expression nesting
 	prev  token // the token before the current one
+	stop  int   // parseFile stops at a statement starting at or after this offset
 
 	// Slabs for the most frequent nodes, to allocate them in bulk.
 	idents slab[Ident]
 	lits   slab[BasicLit]
-	args   slab[Arg]
 	sels   slab[SelectorExpr]
 	bins   slab[BinaryExpr]
 	facts  slab[FactStmt]
@@ -66,7 +89,7 @@ type parser struct {
 	bindings slab[Binding]
 
 	// Scratch buffers for lists, copied to exact-size slices when done.
-	argSlices     sliceSlab[*Arg]
+	args          sliceSlab[Arg]
 	blockBuf      []*Block
 	blockSlices   sliceSlab[*Block]
 	bindingBuf    []*Binding
@@ -215,7 +238,7 @@ func (p *parser) atStmtStart() bool {
 }
 
 func (p *parser) parseFile() {
-	for p.tok() != tokEOF {
+	for p.tok() != tokEOF && int(p.pos())-1 < p.stop {
 		if s := p.parseStmt(); s != nil {
 			p.file.Stmts = append(p.file.Stmts, s)
 		}
@@ -290,7 +313,8 @@ func (p *parser) parseTypeDecl() *TypeDecl {
 // parseFact parses "Type(field: value, ...)".
 func (p *parser) parseFact() *FactStmt {
 	s := p.facts.new()
-	s.Type = p.takeIdent()
+	s.Type = Ident{NamePos: p.pos(), Name: p.name()}
+	p.next()
 	s.Lparen, s.Args, s.Rparen = p.parseArgs()
 	return s
 }
@@ -299,19 +323,22 @@ func (p *parser) parseFact() *FactStmt {
 func (p *parser) parseRetract() *RetractStmt {
 	s := &RetractStmt{Retract: p.pos()}
 	p.next()
-	s.Type = p.ident("type name after retract")
+	if p.tok() != tokIdent {
+		p.failExpected("type name after retract")
+	}
+	s.Type = Ident{NamePos: p.pos(), Name: p.name()}
+	p.next()
 	s.Lparen, s.Args, s.Rparen = p.parseArgs()
 	return s
 }
 
 // parseArgs parses "(name: value, ...)".
-func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
+func (p *parser) parseArgs() (lparen Pos, args []Arg, rparen Pos) {
 	lparen = p.expect(tokLparen, "'(' after the type name")
-	// Collect into a buffer on the stack, which takes no write barriers,
-	// then copy to an exact-size slice cut from a shared chunk: one small
-	// allocation per many facts.
-	var local [16]*Arg
-	buf := local[:0]
+	// The arguments are built in place at the end of a shared chunk:
+	// one small allocation per many facts. A value is never a fact, so
+	// the list is not reentered while it is open.
+	p.args.open()
 	for p.tok() != tokRparen {
 		if p.tok() != tokIdent && !p.tok().isKeyword() {
 			if p.tok() == tokEOF {
@@ -319,23 +346,25 @@ func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
 			}
 			p.fail(p.pos(), msgPositionalArg)
 		}
-		a := p.args.new()
-		a.Name = p.takeIdent()
+		a := p.args.push()
+		a.Name = Ident{NamePos: p.pos(), Name: p.name()}
+		p.next()
 		if p.tok() != tokColon {
 			p.fail(a.Name.Pos(), msgPositionalArg)
 		}
 		p.next()
 		// Fact values are nearly always bare literals: skip the
 		// precedence levels unless an operator follows.
+		var v Expr
 		if p.tok() == tokNot {
-			a.Value = p.parseExpr()
+			v = p.parseExpr()
 		} else {
-			a.Value = p.parseUnary()
+			v = p.parseUnary()
 			if t := p.tok(); t != tokComma && t != tokRparen {
-				a.Value = p.parseBinaryRest(a.Value, precOr)
+				v = p.parseBinaryRest(v, precOr)
 			}
 		}
-		buf = append(buf, a)
+		a.Value = v
 		if p.tok() != tokComma {
 			break
 		}
@@ -346,7 +375,7 @@ func (p *parser) parseArgs() (lparen Pos, args []*Arg, rparen Pos) {
 	}
 	rparen = p.pos()
 	p.next()
-	return lparen, p.argSlices.take(buf), rparen
+	return lparen, p.args.close(), rparen
 }
 
 // parseRule parses

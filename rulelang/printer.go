@@ -121,10 +121,10 @@ func (p *printer) stmt(s Stmt) {
 		}
 		b.WriteByte('>')
 	case *FactStmt:
-		writeFact(b, s.Type, s.Args)
+		writeFact(b, &s.Type, s.Args)
 	case *RetractStmt:
 		b.WriteString("retract ")
-		writeFact(b, s.Type, s.Args)
+		writeFact(b, &s.Type, s.Args)
 	case *RuleDecl:
 		writeRule(b, s)
 	default:
@@ -132,7 +132,7 @@ func (p *printer) stmt(s Stmt) {
 	}
 }
 
-func writeFact(b *strings.Builder, typ *Ident, args []*Arg) {
+func writeFact(b *strings.Builder, typ *Ident, args []Arg) {
 	b.WriteString(typ.Name)
 	b.WriteByte('(')
 	for i, a := range args {

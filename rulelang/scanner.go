@@ -32,19 +32,26 @@ type scanner struct {
 }
 
 func (s *scanner) init(lt *lineTable, src []byte, diags *diagnostics, comments bool) {
+	s.initAt(lt, src, 0, len(src), diags, comments)
+}
+
+// initAt prepares the scanner to read src from offset start, which is 0 or
+// the start of a line; stop, at most len(src), only sizes the line table.
+// The line table starts with the line at start.
+func (s *scanner) initAt(lt *lineTable, src []byte, start, stop int, diags *diagnostics, comments bool) {
 	s.src = src
 	s.lt = lt
 	s.diags = diags
 	s.comments = comments
-	s.off = 0
+	s.off = start
 	s.tok = tokIllegal
-	if n := bytes.Count(src, newline) + 1; cap(lt.lines) < n {
+	if n := bytes.Count(src[start:stop], newline) + 1; cap(lt.lines) < n {
 		lt.lines = make([]int, 0, n)
 	}
-	lt.lines = append(lt.lines[:0], 0)
+	lt.lines = append(lt.lines[:0], start)
 	lt.size = len(src)
 	// Skip a byte order mark.
-	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
+	if start == 0 && len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
 		s.off = 3
 	}
 }

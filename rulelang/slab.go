@@ -39,9 +39,10 @@ func (s *slab[T]) new() *T {
 
 // sliceSlab hands out short slices cut from shared chunks.
 type sliceSlab[T any] struct {
-	buf  []T
-	next int // index of the first free element in buf
-	last int // size of the last chunk
+	buf   []T
+	next  int // index of the first free element in buf
+	last  int // size of the last chunk
+	start int // index of the open slice's first element (see open)
 }
 
 // alloc returns a zeroed slice of length n with len == cap, or nil when n
@@ -65,4 +66,36 @@ func (s *sliceSlab[T]) take(x []T) []T {
 	out := s.alloc(len(x))
 	copy(out, x)
 	return out
+}
+
+// open starts a slice built element by element with push and ended with
+// close, in place at the end of the current chunk. Only one slice may be
+// open at a time; a slice left open is abandoned by the next open.
+func (s *sliceSlab[T]) open() { s.start = s.next }
+
+// push appends a zeroed element to the open slice and returns it. The
+// pointer is valid until the next push, which may move the slice to a new
+// chunk.
+func (s *sliceSlab[T]) push() *T {
+	if s.next >= len(s.buf) {
+		n := s.next - s.start
+		s.last = nextChunk(s.last)
+		buf := make([]T, max(s.last, 2*n))
+		copy(buf, s.buf[s.start:s.next])
+		// Drop the old chunk's references to the moved elements.
+		clear(s.buf[s.start:s.next])
+		s.buf, s.start, s.next = buf, 0, n
+	}
+	x := &s.buf[s.next]
+	s.next++
+	return x
+}
+
+// close ends the open slice and returns it with len == cap, or nil when it
+// is empty.
+func (s *sliceSlab[T]) close() []T {
+	if s.next == s.start {
+		return nil
+	}
+	return s.buf[s.start:s.next:s.next]
 }

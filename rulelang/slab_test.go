@@ -35,3 +35,29 @@ func TestSlab(t *testing.T) {
 		t.Fatalf("big allocation has length %d", len(big))
 	}
 }
+
+func TestSliceSlabOpen(t *testing.T) {
+	var s sliceSlab[int]
+	var got [][]int
+	for n := 0; n < 3000; n += 7 {
+		s.open()
+		for i := 0; i < n; i++ {
+			*s.push() = n + i
+		}
+		x := s.close()
+		if len(x) != n || cap(x) != n || (n == 0) != (x == nil) {
+			t.Fatalf("slice of %d: len %d cap %d", n, len(x), cap(x))
+		}
+		got = append(got, x)
+		// An abandoned slice must not disturb the next ones.
+		s.open()
+		*s.push() = -1
+	}
+	for k, x := range got {
+		for i, v := range x {
+			if v != 7*k+i {
+				t.Fatalf("slice %d element %d is %d, want %d", k, i, v, 7*k+i)
+			}
+		}
+	}
+}

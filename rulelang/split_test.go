@@ -1,0 +1,130 @@
+package rulelang
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// parseInParts parses src cut into about n parts, however small.
+func parseInParts(filename string, src []byte, n int) (*File, error) {
+	bounds := splitPoints(src, n)
+	if len(bounds) <= 2 {
+		return parseWhole(filename, src)
+	}
+	return parseChunks(filename, src, bounds)
+}
+
+// checkSameAsWhole asserts that parsing src in n parts gives exactly the
+// file (statements, positions, comments, line table) and diagnostics of
+// parsing it in one piece.
+func checkSameAsWhole(t *testing.T, name string, src []byte, n int) {
+	t.Helper()
+	want, werr := parseWhole(name, src)
+	got, gerr := parseInParts(name, src, n)
+	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+		t.Fatalf("%s in %d parts: diagnostics differ\n--- whole\n%v\n--- in parts\n%v", name, n, werr, gerr)
+	}
+	if !reflect.DeepEqual(want.lines, got.lines) {
+		t.Fatalf("%s in %d parts: line tables differ", name, n)
+	}
+	if d := treeDiff(want, got); d != "" {
+		t.Fatalf("%s in %d parts: trees differ: %s", name, n, d)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Fatalf("%s in %d parts: files differ (positions?)", name, n)
+	}
+}
+
+func TestSplitPoints(t *testing.T) {
+	src := []byte("type T : <id: string>\nT(id: \"a\")\n  T(id: \"b\")\nrule r : {t: T}\nx.y\nretract T(id: \"a\")\nT (id: \"c\")\n")
+	var starts []string
+	for _, b := range splitPoints(src, 100)[1:] {
+		if b < len(src) {
+			line, _, _ := strings.Cut(string(src[b:]), "\n")
+			starts = append(starts, line)
+		}
+	}
+	want := []string{`T(id: "a")`, `rule r : {t: T}`, `retract T(id: "a")`}
+	if !reflect.DeepEqual(starts, want) {
+		t.Fatalf("cut before %q, want %q", starts, want)
+	}
+}
+
+func TestParseInPartsMatchesWhole(t *testing.T) {
+	var inputs []string
+	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.Contains(path, "fuzz") {
+			inputs = append(inputs, path)
+		}
+		return err
+	})
+	if err != nil || len(inputs) < 5 {
+		t.Fatalf("testdata: %v, %d files", err, len(inputs))
+	}
+	for _, path := range inputs {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 2; n <= 9; n++ {
+			checkSameAsWhole(t, path, src, n)
+		}
+	}
+	for n := 2; n <= 9; n++ {
+		checkSameAsWhole(t, "bench.rules", benchProgram(40, 400), n)
+	}
+}
+
+// TestParseInPartsMutated cuts damaged programs: syntax errors, block
+// comments and rules spanning the cuts, statements starting mid-line, a
+// byte order mark.
+func TestParseInPartsMutated(t *testing.T) {
+	base := strings.SplitAfter(string(benchProgram(24, 120)), "\n")
+	snippets := []string{
+		"/* block\nrule hidden : {x: X}\nT(a: 1)\n*/\n",
+		"rule broken : {e: Employee} / e.salary >\n",
+		"Employee(id: \"x\", deptId: \"d1\"\n",
+		"e.deptId == d.id\n",
+		"retract Employee(id: \"e9\")\n",
+		"retract\n",
+		"\"unterminated\n",
+		"x = 1\n",
+		"// comment\n",
+		"type Extra : <id: string>\n",
+		"rule\nlate : {e: Employee} ==> print(e.id)\n",
+		"Employee(\n",
+		"@\n",
+		"rule q : {e: Employee}\n/ e.salary > 1\n==> print(e.id)\n",
+		"/* unterminated\n",
+	}
+	rng := rand.New(rand.NewPCG(6, 50))
+	for round := 0; round < 200; round++ {
+		lines := append([]string(nil), base...)
+		for k := rng.IntN(4); k >= 0; k-- {
+			i := rng.IntN(len(lines))
+			switch rng.IntN(3) {
+			case 0:
+				lines[i] = snippets[rng.IntN(len(snippets))] + lines[i]
+			case 1:
+				if l := lines[i]; len(l) > 1 {
+					j := rng.IntN(len(l) - 1)
+					lines[i] = l[:j] + l[j+1:]
+				}
+			case 2:
+				lines[i] = strings.TrimSuffix(lines[i], "\n") + " "
+			}
+		}
+		src := strings.Join(lines, "")
+		if round%50 == 0 {
+			src = "\xEF\xBB\xBF" + src
+		}
+		for _, n := range []int{2, 3, 7} {
+			checkSameAsWhole(t, fmt.Sprintf("round%d.rules", round), []byte(src), n)
+		}
+	}
+}
