@@ -140,6 +140,15 @@ type metaOp struct {
 // refreshDirty recomputes dirty buckets below the watermark in batches of
 // at most MaxBatchBuckets (group, bucket) pairs.
 func (e *Engine) refreshDirty(ctx context.Context, a *agg, b *binding, now int64, st *Stats) error {
+	// The caller cleared a.work: the barrier waits for the writes that set
+	// it to land, so that the snapshots below hold their markers. Markers
+	// added from then on set a.work again and wait for the next refresh,
+	// so that late writes arriving without pause cannot keep this one
+	// going.
+	if err := e.barrier(); err != nil {
+		return err
+	}
+	upTo := e.seq.Load()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -148,7 +157,7 @@ func (e *Engine) refreshDirty(ctx context.Context, a *agg, b *binding, now int64
 		if err != nil {
 			return err
 		}
-		more, err := e.dirtyBatch(ctx, a, b, r, now, st)
+		more, err := e.dirtyBatch(ctx, a, b, r, now, upTo, st)
 		r.Close()
 		if err != nil || !more {
 			return err
@@ -158,7 +167,7 @@ func (e *Engine) refreshDirty(ctx context.Context, a *agg, b *binding, now int64
 
 // dirtyBatch reads dirty markers from r, recomputes up to a batch of the
 // buckets they name and commits. It reports whether markers are left.
-func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.Reader, now int64, st *Stats) (bool, error) {
+func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.Reader, now int64, upTo uint64, st *Stats) (bool, error) {
 	w := a.watermark()
 	low := max(a.frozenBefore(now, e.srcRet), a.retained(), minTime)
 	budget := e.maxBatch
@@ -168,20 +177,41 @@ func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.
 	var all []span
 	iv := a.interval
 
+	// newer reports whether a marker arrived after the refresh started; it
+	// is left for the next refresh.
+	newer := func(k []byte) bool {
+		if len(k) >= 8 && seqOf(k) > upTo {
+			a.work.Store(true)
+			return true
+		}
+		return false
+	}
+	// Many markers may name one (group, bucket): the budget counts the
+	// pairs, and the markers consumed are bounded apart.
+	seen := map[string]bool{}
+	maxOps := 16 * e.maxBatch
 	err := r.IterMeta(namespace, appendID(nil, keyMarker, a.id), func(k, _ []byte) error {
-		if budget <= 0 {
+		if newer(k) {
+			return nil
+		}
+		bucket, group, ok := parseMarker(k[5:])
+		var pair []byte // bucket and group
+		if ok {
+			pair = k[5 : len(k)-8]
+		}
+		if (ok && !seen[string(pair)] && budget <= 0) || len(ops) >= maxOps {
 			full = true
 			return errStop
 		}
 		ops = append(ops, metaOp{key: slices.Clone(k), del: true})
-		bucket, group, ok := parseMarker(k[5:])
 		if !ok {
 			e.log.Warn("dropping a malformed dirty marker", "aggregate", a.def.Name, "key", fmt.Sprintf("%x", k))
 			return nil
 		}
-		if w == unset || bucket >= w || bucket < low {
-			return nil // materialized later from current data, or frozen
+		if w == unset || bucket >= w || bucket < low || seen[string(pair)] {
+			return nil // materialized later from current data, frozen, or named already
 		}
+		seen[string(pair)] = true
 		work[group] = append(work[group], span{bucket, bucket})
 		budget--
 		return nil
@@ -222,6 +252,9 @@ func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.
 		// partial states can change. Late writes into the range have
 		// markers of their own.
 		err = r.IterMeta(namespace, appendID(nil, keyRange, a.id), func(k, v []byte) error {
+			if newer(k) {
+				return nil
+			}
 			if budget <= 0 {
 				full = true
 				return errStop
@@ -261,6 +294,9 @@ func (e *Engine) dirtyBatch(ctx context.Context, a *agg, b *binding, r *storage.
 		// partitions.
 		var parts []storage.PartitionInfo
 		err = r.IterMeta(namespace, appendID(nil, keyAllRange, a.id), func(k, v []byte) error {
+			if newer(k) {
+				return nil
+			}
 			if budget <= 0 {
 				full = true
 				return errStop
