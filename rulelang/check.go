@@ -1,6 +1,11 @@
 package rulelang
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+)
 
 // Check resolves and type-checks a parsed file and classifies the
 // conditions of its rules. It reports every problem it finds, not only the
@@ -35,48 +40,141 @@ func check(prev *Program, f *File) (*Program, error) {
 		file:  f,
 		prog:  &Program{File: f, Types: make([]*TypeInfo, 0, ntypes), Rules: make([]*Rule, 0, nrules)},
 		types: make(map[string]*TypeInfo, ntypes),
-		rules: make(map[string]*Rule, nrules),
+		rules: make(map[string]ruleSite, nrules),
 	}
 	c.diags.lines = &f.lines
-	c.prog.Stmts = make([]Statement, 0, len(f.Stmts))
 	if prev != nil {
 		for _, t := range prev.Types {
 			c.types[t.Name] = t
 		}
 		for _, r := range prev.Rules {
-			c.rules[r.Name] = r
+			c.rules[r.Name] = ruleSite{r.file, r.At}
 		}
 		c.prog.Types = append(c.prog.Types, prev.Types...)
 		c.prog.Rules = append(c.prog.Rules, prev.Rules...)
 	}
 	c.declareTypes()
-	for _, s := range f.Stmts {
-		switch s := s.(type) {
-		case *TypeDecl:
-			if t := c.types[s.Name.Name]; t != nil && t.file == f && t.At == s.Name.Pos() {
-				c.prog.Stmts = append(c.prog.Stmts, t)
-			}
-		case *FactStmt:
-			if fact := c.fact(s); fact != nil {
-				c.prog.Stmts = append(c.prog.Stmts, fact)
-			}
-		case *RetractStmt:
-			if r := c.retract(s); r != nil {
-				c.prog.Stmts = append(c.prog.Stmts, r)
-			}
-		case *RuleDecl:
-			if r := c.rule(s); r != nil {
-				c.prog.Stmts = append(c.prog.Stmts, r)
-			}
-		default:
-			panic("BUG: unknown statement type")
+
+	// With the types declared, every statement checks on its own but for
+	// the uniqueness and numbering of rules: check the statements, in
+	// parts on several cores when there are many, then number the rules
+	// in file order.
+	stmts := make([]Statement, len(f.Stmts))
+	c.checkParts(f.Stmts, stmts)
+	for i, s := range f.Stmts {
+		d, ok := s.(*RuleDecl)
+		if !ok {
+			continue
+		}
+		if prev, dup := c.rules[d.Name.Name]; dup {
+			c.errorf(d.Name.Pos(), msgDuplicateRule, d.Name.Name, c.declaredAt(prev.file, prev.at))
+		} else {
+			c.rules[d.Name.Name] = ruleSite{f, d.Name.Pos()}
+		}
+		if stmts[i] != nil {
+			r := stmts[i].(*Rule)
+			r.Index = len(c.prog.Rules)
+			c.prog.Rules = append(c.prog.Rules, r)
 		}
 	}
 	if len(c.diags.list) > 0 {
 		c.diags.list.Sort()
 		return nil, c.diags.list
 	}
+	// Keep the statements that checked, in file order.
+	k := 0
+	for _, s := range stmts {
+		if s != nil {
+			stmts[k] = s
+			k++
+		}
+	}
+	c.prog.Stmts = stmts[:k:k]
 	return c.prog, nil
+}
+
+// ruleSite is where a rule is declared.
+type ruleSite struct {
+	file *File
+	at   Pos
+}
+
+// checkPartsFor returns the number of parts to check n statements in; a
+// part is worth a processor of its own from 4096 statements on. Tests
+// replace it to exercise the cutting on small inputs.
+var checkPartsFor = func(n int) int {
+	return min(runtime.GOMAXPROCS(0), maxParts, n/4096)
+}
+
+// checkParts checks stmts into out (same length): out[i] is the checked
+// form of stmts[i], or nil. Rules are not numbered. Large lists are cut
+// into parts of about equal source size, checked concurrently by checkers
+// of their own; their diagnostics join c's.
+func (c *checker) checkParts(stmts []Stmt, out []Statement) {
+	n := min(checkPartsFor(len(stmts)), len(stmts))
+	if n <= 1 {
+		c.checkStmts(stmts, out)
+		return
+	}
+	// Cut by source size: rules take longer than facts, and longer
+	// statements longer than short ones.
+	first, last := int(stmts[0].Pos()), int(stmts[len(stmts)-1].Pos())
+	cuts := make([]int, n+1)
+	for j := 1; j < n; j++ {
+		at := Pos(first + j*(last-first)/n)
+		cuts[j] = max(cuts[j-1], sort.Search(len(stmts), func(i int) bool { return stmts[i].Pos() >= at }))
+	}
+	cuts[n] = len(stmts)
+	workers := make([]*checker, n)
+	panics := make([]any, n)
+	var wg sync.WaitGroup
+	for j := 1; j < n; j++ {
+		w := &checker{file: c.file, types: c.types}
+		w.diags.lines = c.diags.lines
+		workers[j] = w
+		wg.Go(func() {
+			defer func() { panics[j] = recover() }()
+			w.checkStmts(stmts[cuts[j]:cuts[j+1]], out[cuts[j]:cuts[j+1]])
+		})
+	}
+	c.checkStmts(stmts[:cuts[1]], out[:cuts[1]])
+	wg.Wait()
+	for _, r := range panics {
+		if r != nil {
+			panic(r)
+		}
+	}
+	for _, w := range workers[1:] {
+		c.diags.list = append(c.diags.list, w.diags.list...)
+	}
+}
+
+// checkStmts checks stmts into out (see checkParts). It reads the types
+// and writes only to c and to the objects it creates.
+func (c *checker) checkStmts(stmts []Stmt, out []Statement) {
+	f := c.file
+	for i, s := range stmts {
+		switch s := s.(type) {
+		case *TypeDecl:
+			if t := c.types[s.Name.Name]; t != nil && t.file == f && t.At == s.Name.Pos() {
+				out[i] = t
+			}
+		case *FactStmt:
+			if fact := c.fact(s); fact != nil {
+				out[i] = fact
+			}
+		case *RetractStmt:
+			if r := c.retract(s); r != nil {
+				out[i] = r
+			}
+		case *RuleDecl:
+			if r := c.rule(s); r != nil {
+				out[i] = r
+			}
+		default:
+			panic("BUG: unknown statement type")
+		}
+	}
 }
 
 // Compile parses and checks src. Syntax errors stop it before checking, since
@@ -95,7 +193,7 @@ type checker struct {
 	diags diagnostics
 	prog  *Program
 	types map[string]*TypeInfo
-	rules map[string]*Rule
+	rules map[string]ruleSite
 
 	lastType *TypeInfo // the type lookupType found last
 
@@ -334,11 +432,6 @@ func (c *checker) retract(s *RetractStmt) *Retract {
 func (c *checker) rule(d *RuleDecl) *Rule {
 	r := c.ruleSlab.new()
 	r.Name, r.At, r.file = d.Name.Name, d.Name.Pos(), c.file
-	if prev := c.rules[r.Name]; prev != nil {
-		c.errorf(d.Name.Pos(), msgDuplicateRule, r.Name, c.declaredAt(prev.file, prev.At))
-	} else {
-		c.rules[r.Name] = r
-	}
 	nerr := len(c.diags.list)
 
 	// Declare the variables.
@@ -415,8 +508,6 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 	if len(c.diags.list) > nerr {
 		return nil
 	}
-	r.Index = len(c.prog.Rules)
-	c.prog.Rules = append(c.prog.Rules, r)
 	return r
 }
 

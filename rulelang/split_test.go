@@ -128,3 +128,48 @@ func TestParseInPartsMutated(t *testing.T) {
 		}
 	}
 }
+
+// checkInParts checks f with its statements cut into n parts.
+func checkInParts(f *File, n int) (*Program, error) {
+	defer func(saved func(int) int) { checkPartsFor = saved }(checkPartsFor)
+	checkPartsFor = func(int) int { return n }
+	return Check(f)
+}
+
+// TestCheckInPartsMatchesWhole checks files with and without errors in
+// parts and compares programs and diagnostics with checking them whole.
+func TestCheckInPartsMatchesWhole(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.rules")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("testdata: %v, %d files", err, len(files))
+	}
+	srcs := map[string][]byte{"bench.rules": benchProgram(40, 400)}
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs[name] = src
+	}
+	// Duplicate rules and bad facts in different parts.
+	dup := string(benchProgram(8, 200))
+	srcs["dup.rules"] = []byte(dup + "rule multi_0 : {e: Employee} ==> print(e.id)\nEmployee(id: 1)\n" +
+		dup[strings.Index(dup, "\nDepartment(")+1:])
+	for name, src := range srcs {
+		// Check whatever parsed, syntax errors or not.
+		f, _ := ParseFile(name, src)
+		want, werr := checkInParts(f, 1)
+		for n := 2; n <= 6; n++ {
+			got, gerr := checkInParts(f, n)
+			if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+				t.Fatalf("%s in %d parts: diagnostics differ\n--- whole\n%v\n--- in parts\n%v", name, n, werr, gerr)
+			}
+			if !reflect.DeepEqual(want, got) {
+				t.Fatalf("%s in %d parts: programs differ", name, n)
+			}
+		}
+		if name == "dup.rules" && !strings.Contains(fmt.Sprint(werr), "duplicate rule multi_0") {
+			t.Fatalf("dup.rules: %v", werr)
+		}
+	}
+}
