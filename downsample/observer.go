@@ -1,0 +1,184 @@
+package downsample
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/accretedb/accrete/model"
+	"github.com/accretedb/accrete/storage"
+)
+
+// observer folds every written source point into its configs' open
+// buckets and records, in the batch of the change, the closed buckets a
+// change touches, so that data and markers commit together.
+type observer struct{ e *Engine }
+
+// BeforeCommit implements storage.Observer. It runs under the storage's
+// write lock and takes the engine's lock.
+func (o observer) BeforeCommit(b *storage.Batch, c *storage.Change) error {
+	e := o.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.mu.bySource) == 0 {
+		return nil
+	}
+	switch c.Kind {
+	case storage.ChangeWrite:
+		return e.observeWrites(b, c)
+	case storage.ChangeDelete, storage.ChangeDropMeasurement:
+		return e.observeDelete(b, c)
+	}
+	// Dropped partitions are retention of source data: written buckets
+	// stay. Dropped databases and policies take the targets with them.
+	return nil
+}
+
+// observeWrites folds points. The caller holds mu.
+func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
+	var key []byte
+	var now int64
+	closed := e.closed.Load()
+	for _, ws := range c.Writes {
+		last, cfgs := "", []*config(nil)
+		for i := range ws.Points {
+			p := &ws.Points[i]
+			if i == 0 || p.Measurement != last {
+				last = p.Measurement
+				cfgs = e.mu.bySource[mkey{ws.Database, ws.RetentionPolicy, p.Measurement}]
+			}
+			if len(cfgs) == 0 {
+				continue
+			}
+			key = appendSeriesKey(key[:0], p.Tags)
+			for _, cf := range cfgs {
+				if cf.cfg.SourceRetention > 0 {
+					if now == 0 {
+						now = e.clock().UnixNano()
+					}
+					if cutoff := now - int64(cf.cfg.SourceRetention); p.Time < cutoff {
+						return fmt.Errorf("%w: %s at %s is older than the %s kept by downsample %q (cutoff %s)", ErrTooOld,
+							p.Measurement, time.Unix(0, p.Time).UTC().Format(time.RFC3339Nano), cf.cfg.SourceRetention,
+							cf.cfg.Name, time.Unix(0, cutoff).UTC().Format(time.RFC3339Nano))
+					}
+				}
+				start := cf.bucketOf(p.Time)
+				if start < cf.start {
+					continue // before the config began
+				}
+				if start < cf.w || closed {
+					if start < cf.w {
+						if err := e.mark(b, cf, key, start); err != nil {
+							return err
+						}
+					}
+					continue
+				}
+				ob := cf.bucket(key, start, false)
+				if ob == nil {
+					if cf.nOpen >= e.maxOpen {
+						cf.stats.Overflowed++
+						if err := e.mark(b, cf, key, start); err != nil {
+							return err
+						}
+						continue
+					}
+					ob = cf.bucket(key, start, true)
+				}
+				cf.stats.PointsFolded++
+				if ob.stale {
+					continue
+				}
+				if p.Time <= ob.last {
+					// Out of order within the bucket: it may overwrite a
+					// folded value, so the bucket is re-aggregated.
+					ob.stale = true
+					continue
+				}
+				ob.last = p.Time
+				for oi := range cf.outs {
+					if v, ok := fieldValue(p.Fields, cf.outs[oi].input); ok {
+						cf.fold(ob, oi, p.Time, v)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func fieldValue(fs []model.Field, name string) (model.FieldValue, bool) {
+	for i := range fs {
+		if fs[i].Key == name {
+			return fs[i].Value, true
+		}
+	}
+	return model.FieldValue{}, false
+}
+
+// mark records in b that the bucket start of a series must be
+// re-aggregated from the stored data. The caller holds mu.
+func (e *Engine) mark(b *storage.Batch, cf *config, key []byte, start int64) error {
+	if _, ok := cf.marked[mark{string(key), start}]; ok {
+		return nil
+	}
+	if err := b.SetMeta(namespace, markerKey(cf.id, start, e.seq.Add(1), string(key)), nil); err != nil {
+		return err
+	}
+	cf.marked[mark{string(key), start}] = struct{}{}
+	return nil
+}
+
+// frozenBefore returns the first bucket boundary whose buckets lie wholly
+// inside the source's retention: deletes before it are retention and
+// change nothing written.
+func (e *Engine) frozenBefore(cf *config, now int64) int64 {
+	ret := time.Duration(cf.cfg.SourceRetention)
+	if e.srcRet != nil {
+		if r := e.srcRet(cf.cfg.Database, cf.cfg.RetentionPolicy, cf.cfg.Source); r > 0 && (ret == 0 || r < ret) {
+			ret = r
+		}
+	}
+	if ret <= 0 {
+		return minTime
+	}
+	return cf.bucketUp(now - int64(ret))
+}
+
+// observeDelete marks the deleted range of every deleted series: written
+// buckets by a range marker in the batch, open ones as stale. The caller
+// holds mu.
+func (e *Engine) observeDelete(b *storage.Batch, c *storage.Change) error {
+	cfgs := e.mu.bySource[mkey{c.Database, c.RetentionPolicy, c.Measurement}]
+	if len(cfgs) == 0 {
+		return nil
+	}
+	now := e.clock().UnixNano()
+	var key []byte
+	for _, cf := range cfgs {
+		lo, hi := max(c.MinTime, minTime), min(c.MaxTime, maxTime)
+		if c.Kind == storage.ChangeDropMeasurement {
+			lo, hi = minTime, maxTime
+		}
+		lo = max(lo, e.frozenBefore(cf, now), cf.start)
+		if lo > hi {
+			continue
+		}
+		lo, hi = cf.bucketOf(lo), cf.bucketOf(hi)
+		for _, s := range c.Series {
+			key = appendSeriesKey(key[:0], s.Tags)
+			if chi := min(hi, cf.w-cf.iv); lo <= chi {
+				if err := b.SetMeta(namespace, rangeKey(cf.id, e.seq.Add(1)), rangeValue(string(key), lo, chi)); err != nil {
+					return err
+				}
+			}
+			if os := cf.open[string(key)]; os != nil {
+				for _, ob := range os.buckets {
+					if ob.start >= lo && ob.start <= hi {
+						ob.stale = true
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
