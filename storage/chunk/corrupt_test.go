@@ -164,14 +164,14 @@ func TestReadHeaderErrors(t *testing.T) {
 		return b
 	}
 	f("empty", nil, ErrCorrupt, "corrupt chunk: 0 bytes is too short for a header")
-	f("version", with(0, 2), ErrUnknownVersion, "unknown chunk format version")
+	f("version", with(0, 3), ErrUnknownVersion, "unknown chunk format version")
 	f("type", with(1, 0), ErrCorrupt, "corrupt chunk: bad value type 0")
 	f("type high", with(1, 6), ErrCorrupt, "corrupt chunk: bad value type 6")
 	f("compression", with(2, 7), ErrCorrupt, "corrupt chunk: bad compression 7")
 	f("count zero", with(3, 0), ErrCorrupt, "corrupt chunk: bad count 0")
 	f("count over span", with(3, 30), ErrCorrupt, "corrupt chunk: time span 20 does not fit 30 points")
 	f("truncated", good[:5], ErrCorrupt, "corrupt chunk: truncated header")
-	f("payload overrun", good[:len(good)-1], ErrCorrupt, fmt.Sprintf("corrupt chunk: payload of %d bytes overruns the %d-byte input", len(good)-11, len(good)-1))
+	f("payload overrun", good[:len(good)-1], ErrCorrupt, fmt.Sprintf("corrupt chunk: payload of %d bytes overruns the %d-byte input", len(good)-12, len(good)-1))
 	h, err := ReadHeader(append(good, "next chunk"...))
 	if err != nil || h.Len != len(good) || h.Count != 3 || h.MinTime != 10 || h.MaxTime != 30 || h.Type != model.TypeInteger {
 		t.Errorf("header of a chunk followed by more bytes: %+v, %v", h, err)

@@ -61,7 +61,8 @@ func (d *Decoder) decode(src []byte, into *Columns) error {
 	}
 	switch h.Type {
 	case model.TypeFloat:
-		return decodeFloats(into.Floats, rest)
+		err = decodeFloats(into.Floats, rest)
+		rest = nil
 	case model.TypeInteger:
 		rest, err = decodeInts(into.Ints, rest)
 	case model.TypeUnsigned:
@@ -69,15 +70,42 @@ func (d *Decoder) decode(src []byte, into *Columns) error {
 	case model.TypeString:
 		d.ints, d.dict, err = decodeStrings(into.Strings, rest, d.ints, d.dict)
 		clear(d.dict)
-		return err
+		rest = nil
 	case model.TypeBoolean:
-		return decodeBools(into.Bools, rest)
+		err = decodeBools(into.Bools, rest)
+		rest = nil
 	}
 	if err != nil {
 		return err
 	}
 	if len(rest) != 0 {
 		return corruptf("%d bytes of trailing data in the payload", len(rest))
+	}
+	return checkLast(src, h, into)
+}
+
+// checkLast verifies that the last value in a version 2 header is the
+// decoded one.
+func checkLast(src []byte, h header, c *Columns) error {
+	if h.lastOff == 0 {
+		return nil
+	}
+	got := c.Value(c.Len() - 1)
+	if h.Type == model.TypeString {
+		// Compare in place rather than copy the string out.
+		r := varintReader{src: src, off: h.lastOff}
+		n := int(r.uvarint()) // parseHeader checked it
+		if string(src[r.off:r.off+n]) != got.StringV() {
+			return corruptf("header's last value differs from the payload's %q", got.StringV())
+		}
+		return nil
+	}
+	v, _, err := readLastValue(src, h.lastOff, h.Type)
+	if err != nil {
+		return err
+	}
+	if v.Bits() != got.Bits() {
+		return corruptf("header's last value %v, payload's %v", v, got)
 	}
 	return nil
 }

@@ -44,6 +44,7 @@ type Encoder struct {
 	alt  []byte        // an alternative encoding of the payload, or empty
 	zraw []byte        // raw compressed
 	zalt []byte        // alt compressed
+	last []byte        // the header encoding of the last value
 	ints []int64
 	str  stringScratch
 	cols Columns // for Append of model.FieldValues
@@ -69,6 +70,7 @@ func (e *Encoder) AppendFloats(dst []byte, times []int64, values []float64) ([]b
 	e.raw, e.ints = appendTimes(e.raw[:0], times, e.ints)
 	e.alt = e.alt[:0]
 	e.raw = appendFloats(e.raw, values)
+	e.last = appendLastValue(e.last[:0], model.Float(values[len(values)-1]))
 	return e.finish(dst, model.TypeFloat, times)
 }
 
@@ -83,6 +85,7 @@ func (e *Encoder) AppendInts(dst []byte, times []int64, values []int64) ([]byte,
 		e.alt = appendVarintInts(append(e.alt, e.raw...), values)
 	}
 	e.raw, e.ints = appendInts(e.raw, values, e.ints)
+	e.last = appendLastValue(e.last[:0], model.Int(values[len(values)-1]))
 	return e.finish(dst, model.TypeInteger, times)
 }
 
@@ -97,6 +100,7 @@ func (e *Encoder) AppendUints(dst []byte, times []int64, values []uint64) ([]byt
 		e.alt = appendVarintUints(append(e.alt, e.raw...), values)
 	}
 	e.raw, e.ints = appendUints(e.raw, values, e.ints)
+	e.last = appendLastValue(e.last[:0], model.Uint(values[len(values)-1]))
 	return e.finish(dst, model.TypeUnsigned, times)
 }
 
@@ -115,6 +119,7 @@ func (e *Encoder) AppendStrings(dst []byte, times []int64, values []string) ([]b
 	e.raw, e.ints = appendTimes(e.raw[:0], times, e.ints)
 	e.alt = e.alt[:0]
 	e.raw = e.str.appendStrings(e.raw, values)
+	e.last = appendLastValue(e.last[:0], model.String(values[len(values)-1]))
 	return e.finish(dst, model.TypeString, times)
 }
 
@@ -126,6 +131,7 @@ func (e *Encoder) AppendBools(dst []byte, times []int64, values []bool) ([]byte,
 	e.raw, e.ints = appendTimes(e.raw[:0], times, e.ints)
 	e.alt = e.alt[:0]
 	e.raw = appendBools(e.raw, values)
+	e.last = appendLastValue(e.last[:0], model.Bool(values[len(values)-1]))
 	return e.finish(dst, model.TypeBoolean, times)
 }
 
@@ -192,7 +198,7 @@ func checkColumns(times []int64, nvalues int) error {
 // finish appends header, checksum and payload to dst, the payload being
 // e.raw or, when smaller by at least 1/16, e.raw or e.alt compressed.
 func (e *Encoder) finish(dst []byte, t model.FieldType, times []int64) ([]byte, error) {
-	if len(e.raw) > MaxPayload || len(e.alt) > MaxPayload {
+	if len(e.raw) > MaxPayload || len(e.alt) > MaxPayload || len(e.last) > MaxPayload {
 		return dst, fmt.Errorf("%w: payload of %d bytes, more than %d", ErrTooLarge, max(len(e.raw), len(e.alt)), MaxPayload)
 	}
 	comp, rawLen, payload := byte(storedRaw), len(e.raw), e.raw
@@ -213,7 +219,7 @@ func (e *Encoder) finish(dst []byte, t model.FieldType, times []int64) ([]byte, 
 		}
 	}
 	start := len(dst)
-	dst = appendHeader(dst, t, comp, times, rawLen, len(payload))
+	dst = appendHeader(dst, t, comp, times, rawLen, len(payload), e.last)
 	crc := crc32.Update(crc32.Checksum(dst[start:], castagnoli), castagnoli, payload)
 	dst = binary.LittleEndian.AppendUint32(dst, crc)
 	return append(dst, payload...), nil

@@ -3,12 +3,14 @@ package chunk
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"math"
 
 	"github.com/accretedb/accrete/model"
 )
 
-// Version is the chunk format version this package writes and reads.
-const Version = 1
+// Version is the chunk format version this package writes. It reads
+// version 1 too, whose header does not carry the last value.
+const Version = 2
 
 // Limits of one chunk. The engine cuts chunks far below them (a few
 // thousand values); a decoder refuses chunks beyond them so that a damaged
@@ -49,6 +51,7 @@ type header struct {
 	Header
 	comp       byte
 	rawLen     int // payload length before compression
+	lastOff    int // offset of the last value (version 2), or 0
 	crcOff     int // offset of the checksum; the stored payload follows it
 	payloadOff int
 }
@@ -62,8 +65,23 @@ func ReadHeader(src []byte) (Header, error) {
 	return h.Header, err
 }
 
-// appendHeader appends the header of a chunk without its checksum.
-func appendHeader(dst []byte, t model.FieldType, comp byte, times []int64, rawLen, storedLen int) []byte {
+// ReadLast returns the last point of the chunk at the start of src, the
+// one at Header.MaxTime, from its header alone: ok is false for a version 1
+// chunk, whose header does not carry it (decode the chunk instead). Like
+// ReadHeader it does not verify the checksum. A string value is copied out
+// of src.
+func ReadLast(src []byte) (h Header, v model.FieldValue, ok bool, err error) {
+	hd, err := parseHeader(src)
+	if err != nil || hd.lastOff == 0 {
+		return hd.Header, v, false, err
+	}
+	v, _, err = readLastValue(src, hd.lastOff, hd.Type)
+	return hd.Header, v, err == nil, err
+}
+
+// appendHeader appends the header of a chunk without its checksum; last is
+// the encoding of its last value (appendLastValue).
+func appendHeader(dst []byte, t model.FieldType, comp byte, times []int64, rawLen, storedLen int, last []byte) []byte {
 	dst = append(dst, Version, byte(t), comp)
 	dst = binary.AppendUvarint(dst, uint64(len(times)))
 	dst = binary.AppendVarint(dst, times[0])
@@ -71,7 +89,68 @@ func appendHeader(dst []byte, t model.FieldType, comp byte, times []int64, rawLe
 	if comp != storedRaw {
 		dst = binary.AppendUvarint(dst, uint64(rawLen))
 	}
-	return binary.AppendUvarint(dst, uint64(storedLen))
+	dst = binary.AppendUvarint(dst, uint64(storedLen))
+	return append(dst, last...)
+}
+
+// appendLastValue appends the header encoding of a chunk's last value v:
+// a float's 8 IEEE 754 bytes (little-endian), an integer's varint, an
+// unsigned's uvarint, a string's uvarint length and bytes, a boolean's
+// byte 0 or 1.
+func appendLastValue(dst []byte, v model.FieldValue) []byte {
+	switch v.Type() {
+	case model.TypeFloat:
+		return binary.LittleEndian.AppendUint64(dst, v.Bits())
+	case model.TypeInteger:
+		return binary.AppendVarint(dst, v.IntV())
+	case model.TypeUnsigned:
+		return binary.AppendUvarint(dst, v.UintV())
+	case model.TypeString:
+		s := v.StringV()
+		return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
+	case model.TypeBoolean:
+		if v.BoolV() {
+			return append(dst, 1)
+		}
+		return append(dst, 0)
+	}
+	panic("BUG: last value of type " + v.Type().String())
+}
+
+// readLastValue reads the last value of type t at src[off:] and returns it
+// with the offset after it.
+func readLastValue(src []byte, off int, t model.FieldType) (model.FieldValue, int, error) {
+	r := varintReader{src: src, off: off}
+	var v model.FieldValue
+	switch t {
+	case model.TypeFloat:
+		if off+8 > len(src) {
+			return v, off, corruptf("truncated last value")
+		}
+		return model.Float(math.Float64frombits(binary.LittleEndian.Uint64(src[off:]))), off + 8, nil
+	case model.TypeInteger:
+		v = model.Int(r.varint())
+	case model.TypeUnsigned:
+		v = model.Uint(r.uvarint())
+	case model.TypeString:
+		n := r.uvarint()
+		if !r.bad && n > uint64(len(src)-r.off) {
+			return v, off, corruptf("last value of %d bytes overruns the %d-byte input", n, len(src))
+		}
+		if !r.bad {
+			v = model.String(string(src[r.off : r.off+int(n)]))
+			r.off += int(n)
+		}
+	case model.TypeBoolean:
+		if off >= len(src) || src[off] > 1 {
+			return v, off, corruptf("bad last boolean")
+		}
+		return model.Bool(src[off] == 1), off + 1, nil
+	}
+	if r.bad {
+		return v, off, corruptf("truncated last value")
+	}
+	return v, r.off, nil
 }
 
 func parseHeader(src []byte) (header, error) {
@@ -79,7 +158,7 @@ func parseHeader(src []byte) (header, error) {
 	if len(src) < 3 {
 		return h, corruptf("%d bytes is too short for a header", len(src))
 	}
-	if src[0] != Version {
+	if src[0] != 1 && src[0] != Version {
 		return h, ErrUnknownVersion
 	}
 	h.Type = model.FieldType(src[1])
@@ -103,6 +182,15 @@ func parseHeader(src []byte) (header, error) {
 	if h.comp == storedRaw {
 		rawLen = storedLen
 	}
+	if !r.bad && src[0] == Version {
+		// The last value sits between the stored length and the checksum.
+		h.lastOff = r.off
+		off, err := skipLastValue(src, r.off, h.Type)
+		if err != nil {
+			return h, err
+		}
+		r.off = off
+	}
 	switch {
 	case r.bad:
 		return h, corruptf("truncated header")
@@ -121,6 +209,36 @@ func parseHeader(src []byte) (header, error) {
 	h.payloadOff = r.off + 4
 	h.Len = h.payloadOff + int(storedLen)
 	return h, nil
+}
+
+// skipLastValue returns the offset after the last value of type t at
+// src[off:], without building the value.
+func skipLastValue(src []byte, off int, t model.FieldType) (int, error) {
+	switch t {
+	case model.TypeFloat:
+		if off+8 > len(src) {
+			return off, corruptf("truncated last value")
+		}
+		return off + 8, nil
+	case model.TypeBoolean:
+		if off >= len(src) || src[off] > 1 {
+			return off, corruptf("bad last boolean")
+		}
+		return off + 1, nil
+	case model.TypeString:
+		r := varintReader{src: src, off: off}
+		n := r.uvarint()
+		if r.bad || n > uint64(len(src)-r.off) {
+			return off, corruptf("truncated last value")
+		}
+		return r.off + int(n), nil
+	}
+	r := varintReader{src: src, off: off}
+	r.uvarint() // a varint has the same length as its bits read as a uvarint
+	if r.bad {
+		return off, corruptf("truncated last value")
+	}
+	return r.off, nil
 }
 
 // varintReader reads varints from src at off, recording the first failure
