@@ -5,7 +5,7 @@ import "testing"
 func TestSlab(t *testing.T) {
 	var s slab[int]
 	seen := make(map[*int]bool)
-	for i := 0; i < 3000; i++ {
+	for i := 0; i < 10000; i++ {
 		p := s.new()
 		if *p != 0 || seen[p] {
 			t.Fatalf("allocation %d: value %d, reused %v", i, *p, seen[p])
@@ -13,8 +13,8 @@ func TestSlab(t *testing.T) {
 		*p = i + 1
 		seen[p] = true
 	}
-	if s.last != maxChunk {
-		t.Fatalf("chunk size %d after 3000 allocations, want %d", s.last, maxChunk)
+	if want := maxChunkBytes / 8; s.last != want {
+		t.Fatalf("chunk length %d after 10000 allocations, want %d", s.last, want)
 	}
 
 	var ss sliceSlab[int]
