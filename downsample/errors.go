@@ -3,6 +3,8 @@ package downsample
 import (
 	"errors"
 	"fmt"
+
+	"github.com/accretedb/accrete/storage"
 )
 
 // Errors of registering, looking up and removing configs.
@@ -21,8 +23,9 @@ var (
 // Errors of writes observed by the engine.
 var (
 	// ErrTooOld rejects a write of a source point older than its config's
-	// SourceRetention.
-	ErrTooOld = errors.New("point older than the source retention of a downsample")
+	// SourceRetention. It wraps storage.ErrInvalidPoint: the write is bad
+	// input.
+	ErrTooOld = fmt.Errorf("%w: older than the source retention of a downsample", storage.ErrInvalidPoint)
 )
 
 func errNotFound(name string) error { return fmt.Errorf("%w: %q", ErrNotFound, name) }

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/accretedb/accrete/continuous"
+	"github.com/accretedb/accrete/downsample"
 	"github.com/accretedb/accrete/retention"
 )
 
@@ -40,6 +41,10 @@ import (
 //	     group_by: [host], fields: [{field: usage_user, function: mean}]}
 //	retention:
 //	  - {name: cpu_7d, database: telegraf, measurement: cpu, duration: 7d}
+//	downsamples:
+//	  - {name: mem, database: telegraf, source: mem, source_retention: 7d,
+//	     fields: [{field: used, function: mean}, {field: used, function: max}],
+//	     tiers: [{interval: 1m, retention: 90d}, {interval: 1h}]}
 type Config struct {
 	// Listen is the TCP address of the HTTP API.
 	Listen string `json:"listen,omitempty" yaml:"listen,omitempty"`
@@ -63,6 +68,10 @@ type Config struct {
 	// retention API, created at start or updated when changed
 	// (retention.Enforcer.Put).
 	Retention []retention.Definition `json:"retention,omitempty" yaml:"retention,omitempty"`
+	// Downsamples are downsample configs (or tiered configs), in the shape
+	// of the downsamples API, created at start or updated when changed
+	// (downsample.Engine.Put).
+	Downsamples []downsample.Config `json:"downsamples,omitempty" yaml:"downsamples,omitempty"`
 }
 
 // AuthConfig is the auth section of a Config.
@@ -194,6 +203,9 @@ func (c *Config) check() error {
 		return err
 	}
 	if err := checkRetentionConfigs(c.Retention); err != nil {
+		return err
+	}
+	if err := checkDownsampleConfigs(c.Downsamples); err != nil {
 		return err
 	}
 	return checkRuleConfigs(c.Rules)

@@ -73,6 +73,9 @@ type Options struct {
 	// Retention serves the retention API (retention.go) and its metrics.
 	// Without it those routes answer 503.
 	Retention Retention
+	// Downsamples serves the downsampling API (downsamples.go) and its
+	// metrics. Without it those routes answer 503.
+	Downsamples Downsamples
 }
 
 // Server serves the HTTP API. Create it with New; it is safe for concurrent
@@ -119,6 +122,9 @@ func New(opts *Options) *Server {
 	if s.opts.Retention != nil {
 		s.metrics.reg.MustRegister(newRetentionCollector(s.opts.Retention))
 	}
+	if s.opts.Downsamples != nil {
+		s.metrics.reg.MustRegister(s.opts.Downsamples.Collector())
+	}
 	s.handler = s.routes()
 	s.http = &http.Server{
 		Handler:           s.handler,
@@ -144,6 +150,7 @@ func (s *Server) routes() http.Handler {
 	s.rulesRoutes(mux)
 	s.aggregatesRoutes(mux)
 	s.retentionRoutes(mux)
+	s.downsamplesRoutes(mux)
 	return mux
 }
 

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os/signal"
 	"sync/atomic"
 	"syscall"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/accretedb/accrete"
 	"github.com/accretedb/accrete/continuous"
+	"github.com/accretedb/accrete/downsample"
 	"github.com/accretedb/accrete/influxcompat"
 	"github.com/accretedb/accrete/retention"
 	"github.com/accretedb/accrete/rulestore"
@@ -43,6 +46,8 @@ type serveConfig struct {
 	server.Config
 	durability storage.Durability
 	auth       *server.Auth
+	// pprof is the loopback address of the profiling endpoint; "" is off.
+	pprof string
 }
 
 // parseServeFlags reads the flags and the configuration file they name.
@@ -65,6 +70,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	auth := fs.Bool("auth", false, "require credentials (users from the configuration file) on /write and /query")
 	maxBody := fs.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body in `bytes` after decompression; -1 for no limit")
 	queryTimeout := fs.Duration("query-timeout", 0, "longest time one /query request may run; 0 for no limit")
+	pprofAddr := fs.String("pprof", "", "loopback `address` serving Go's /debug/pprof/ profiles; off when empty")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -72,7 +78,10 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
-	c := &serveConfig{}
+	c := &serveConfig{pprof: *pprofAddr}
+	if err := checkLoopback(c.pprof); err != nil {
+		return nil, fmt.Errorf("-pprof: %w", err)
+	}
 	if *configPath != "" {
 		fc, err := server.LoadConfig(*configPath)
 		if err != nil {
@@ -125,6 +134,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if c.pprof != "" {
+		stopPprof, err := servePprof(c.pprof, log)
+		if err != nil {
+			log.Error("accrete serve failed", "err", err)
+			return 1
+		}
+		defer stopPprof()
+	}
 	if err := runServer(ctx, c, log, ready); err != nil {
 		log.Error("accrete serve failed", "err", err)
 		return 1
@@ -191,9 +208,37 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 	}()
 	defer func() { stopSched(); <-schedDone }()
 
-	// Writes to continuous-aggregate targets are never rejected as too old:
-	// a refresh writes buckets that start before a retention cutoff.
-	isTarget := func(database, _, measurement string) bool {
+	// Downsampling folds writes into open buckets from the start; Close
+	// (deferred, before the data directory closes) writes them out.
+	ds, err := downsample.Open(db.DB, &downsample.Options{Logger: log, SourceRetention: sourceRetention})
+	if err != nil {
+		return fmt.Errorf("open downsampling: %w", err)
+	}
+	defer func() {
+		if cerr := ds.Close(); cerr != nil {
+			log.Error("downsampling: flush at shutdown", "err", cerr)
+		}
+	}()
+	for _, d := range c.Downsamples {
+		if _, err := ds.Put(d); err != nil {
+			return fmt.Errorf("downsample %q: %w", d.Name, err)
+		}
+	}
+	dsCtx, stopDS := context.WithCancel(context.Background())
+	dsDone := make(chan struct{})
+	go func() {
+		ds.Run(dsCtx)
+		close(dsDone)
+	}()
+	defer func() { stopDS(); <-dsDone }()
+
+	// Writes to continuous-aggregate and downsample targets are never
+	// rejected as too old: a refresh writes buckets that start before a
+	// retention cutoff.
+	isTarget := func(database, rp, measurement string) bool {
+		if ds.IsTarget(database, rp, measurement) {
+			return true
+		}
 		for _, d := range aggs.List() {
 			if d.Database == database && d.Target == measurement {
 				return true
@@ -241,6 +286,7 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 		Rules:        rules,
 		Aggregates:   aggs,
 		Retention:    ret,
+		Downsamples:  ds,
 	})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
@@ -269,4 +315,43 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 		log.Warn("requests still running at shutdown were cut off", "err", err)
 	}
 	return <-served
+}
+
+// checkLoopback accepts "" and host:port addresses whose host is a
+// loopback IP or "localhost": profiles must not be reachable from other
+// machines.
+func checkLoopback(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("address %q is not a loopback address", addr)
+}
+
+// servePprof serves net/http/pprof's handlers under /debug/pprof/ on addr
+// until the returned function is called.
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	log.Info("profiling endpoint started", "listen", ln.Addr().String())
+	return func() { _ = hs.Close() }, nil
 }
