@@ -3,6 +3,8 @@ package rulelang
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -10,7 +12,8 @@ import (
 // FuzzParse feeds arbitrary bytes to the parser and the checker. Neither may
 // panic or take long; diagnostics must carry valid positions; a file that
 // parses must print to source that parses back to the same tree, and
-// printing must be idempotent. Seeds are in testdata/fuzz/FuzzParse.
+// printing must be idempotent; parsing and checking in parts must give
+// the same results as in one piece. Seeds are in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("type T : <id: string>\nT(id: \"a\")\nrule r : {t: T} / t.id == \"a\" ==> print(t.id)\n"))
 	f.Add([]byte("rule r : {a: A, n: COUNT(b.x)} / {b: B} / b.y == a.id AND n > -1.5e3 ==> f(n)"))
@@ -20,6 +23,8 @@ func FuzzParse(f *testing.F) {
 		if file == nil {
 			t.Fatal("ParseFile returned a nil File")
 		}
+		// Cut into parts, the source must parse exactly as in one piece.
+		checkSameAsWhole(t, "fuzz.rules", src, 3)
 		if err != nil {
 			checkDiagnostics(t, src, err)
 		} else {
@@ -42,6 +47,11 @@ func FuzzParse(f *testing.F) {
 				}
 			} else {
 				_ = programString(prog)
+			}
+			// Checked in parts, the file must give the same program or
+			// diagnostics.
+			if parts, perr := checkInParts(file, 3); fmt.Sprint(perr) != fmt.Sprint(err) || !reflect.DeepEqual(parts, prog) {
+				t.Fatalf("checking in parts differs: %v\n--- whole: %v", perr, err)
 			}
 		}
 		if d := time.Since(start); d > 5*time.Second {
