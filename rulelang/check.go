@@ -339,7 +339,10 @@ func (c *checker) fact(s *FactStmt) *Fact {
 		return nil
 	}
 	fact := c.facts.new()
-	*fact = Fact{Type: t, Values: c.values.alloc(len(t.Fields)), At: s.Pos()}
+	// Nodes from slabs are zero: set their fields one by one, which takes
+	// cheaper write barriers than copying a whole struct while the
+	// garbage collector runs.
+	fact.Type, fact.Values, fact.At = t, c.values.alloc(len(t.Fields)), s.Pos()
 	ok := true
 	// ordered reports that the arguments so far named the fields in
 	// declaration order, as facts usually do: then the field of the next
@@ -460,7 +463,7 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 			}
 			if bd.Type != nil {
 				v := c.vars.new()
-				*v = Var{Name: name, At: bd.Name.Pos(), Index: len(r.Vars), Block: bi}
+				v.Name, v.At, v.Index, v.Block = name, bd.Name.Pos(), len(r.Vars), bi
 				v.Type = c.lookupType(bd.Type)
 				r.Vars = append(r.Vars, v)
 				if c.scope != nil {
@@ -475,7 +478,7 @@ func (c *checker) rule(d *RuleDecl) *Rule {
 				c.errorf(bd.Name.Pos(), msgAggOutsideFirstBlock, name)
 			}
 			a := c.aggs.new()
-			*a = Aggregate{Name: name, At: bd.Name.Pos(), Index: len(r.Aggregates)}
+			a.Name, a.At, a.Index = name, bd.Name.Pos(), len(r.Aggregates)
 			r.Aggregates = append(r.Aggregates, a)
 			if c.scope != nil {
 				c.scope[name] = scopeEntry{a: a}
@@ -596,7 +599,7 @@ func (c *checker) aggregate(r *Rule, a *Aggregate, call *CallExpr) {
 // action checks one action call.
 func (c *checker) action(r *Rule, call *CallExpr) *Action {
 	a := c.actions.new()
-	*a = Action{Name: call.Fun.Name, At: call.Fun.Pos(), Print: call.Fun.Name == "print"}
+	a.Name, a.At, a.Print = call.Fun.Name, call.Fun.Pos(), call.Fun.Name == "print"
 	a.Args = c.termSlices.alloc(len(call.Args))
 	var reported []bool // per variable
 	for i, e := range call.Args {
@@ -680,7 +683,7 @@ func (c *checker) term(r *Rule, e Expr) Term {
 	switch e := e.(type) {
 	case *BasicLit:
 		k := c.consts.new()
-		*k = Const{At: e.Pos(), Value: e.Value}
+		k.At, k.Value = e.Pos(), e.Value
 		return k
 	case *Ident:
 		if a := c.lookupAgg(r, e.Name); a != nil {
@@ -715,7 +718,8 @@ func (c *checker) term(r *Rule, e Expr) Term {
 			return invalidTerm(e.Pos())
 		}
 		ref := c.fieldRefs.new()
-		*ref = FieldRef{At: e.Pos(), Var: v.Index, Field: f, VarName: v.Name, FieldName: e.Sel.Name, typ: v.Type.Fields[f].Type}
+		ref.At, ref.Var, ref.Field, ref.typ = e.Pos(), v.Index, f, v.Type.Fields[f].Type
+		ref.VarName, ref.FieldName = v.Name, e.Sel.Name
 		return ref
 	case *ParenExpr:
 		return c.term(r, e.X)
@@ -750,7 +754,7 @@ func (c *checker) binary(e *BinaryExpr, x, y Term) Term {
 	tx, ty := x.Type(), y.Type()
 	valid := tx != TypeInvalid && ty != TypeInvalid
 	b := c.binaries.new()
-	*b = Binary{At: e.OpPos, X: x, Y: y}
+	b.At, b.X, b.Y = e.OpPos, x, y
 	// A type error makes the result invalid, which silences errors about
 	// the expressions around it.
 	fail := func(format string, args ...any) Term {

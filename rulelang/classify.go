@@ -98,7 +98,7 @@ func (c *checker) classify(r *Rule) {
 	r.Joins = c.joinSlices.alloc(len(edges))
 	for i, e := range edges {
 		j := c.joins.new()
-		*j = Join{Parent: e.u, Child: e.v, Keys: e.keys, At: e.at}
+		j.Parent, j.Child, j.Keys, j.At = e.u, e.v, e.keys, e.at
 		r.Joins[i] = j
 	}
 }
@@ -206,7 +206,7 @@ func (c *checker) joinTree(r *Rule, edges []joinEdge, reportUnconnected bool) {
 				visited[e.v] = true
 				queue = append(queue, e.v)
 				j := c.joins.new()
-				*j = Join{Parent: u, Child: e.v, Keys: e.keys, At: e.at}
+				j.Parent, j.Child, j.Keys, j.At = u, e.v, e.keys, e.at
 				r.Joins = append(r.Joins, j)
 			} else if e.v == u && !visited[e.u] {
 				visited[e.u] = true
@@ -215,7 +215,7 @@ func (c *checker) joinTree(r *Rule, edges []joinEdge, reportUnconnected bool) {
 					e.keys[i] = JoinKey{ParentField: k.ChildField, ChildField: k.ParentField}
 				}
 				j := c.joins.new()
-				*j = Join{Parent: u, Child: e.u, Keys: e.keys, At: e.at}
+				j.Parent, j.Child, j.Keys, j.At = u, e.u, e.keys, e.at
 				r.Joins = append(r.Joins, j)
 			}
 		}
