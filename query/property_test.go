@@ -596,6 +596,14 @@ func TestRawProperty(t *testing.T) {
 	snap := snapshot(t, db)
 	e := NewEngine(3)
 	for n := 0; n < 200; n++ {
+		if n == 100 {
+			// The second half reads compacted chunks instead of recent
+			// blocks (newest points from chunk headers).
+			if err := db.Compact(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			snap = snapshot(t, db)
+		}
 		q := &RawQuery{Database: "db", Measurement: "m", Range: Unbounded(), Descending: rng.IntN(3) > 0}
 		if rng.IntN(2) == 0 {
 			q.Range.Min = -3*day + rng.Int64N(8*day)

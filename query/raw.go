@@ -152,6 +152,10 @@ type rawReader struct {
 type rawScratch struct {
 	al *aligner
 	r  row
+	// newestPoint's per-field newest values
+	lastT  []int64
+	lastV  []model.FieldValue
+	lastOK []bool
 }
 
 func (rd *rawReader) scratchOf(w int) *rawScratch {
@@ -185,6 +189,10 @@ func (rd *rawReader) run(ctx context.Context, w int, s storage.Series) (RawSerie
 	}
 	sc := rd.scratchOf(w)
 	sc.r.tags = s.Tags
+	if rd.q.Descending && rd.q.Limit == 1 && match == nil {
+		err := rd.newestPoint(sc, s, &out)
+		return out, err
+	}
 	if rd.q.Descending && rd.q.Limit > 0 {
 		err := rd.lastPoints(ctx, sc, s, match, &out)
 		return out, err
@@ -245,6 +253,49 @@ func (rd *rawReader) scan(ctx context.Context, sc *rawScratch, s storage.Series,
 	}
 }
 
+// newestPoint sets out to the newest point of s: the newest time at which
+// one of the returned fields has a value, with each field's value there.
+// Without a condition on fields that time is the newest of the fields'
+// newest values, which the cursors find reading backwards (from chunk
+// headers, mostly), whatever the length of the series.
+func (rd *rawReader) newestPoint(sc *rawScratch, s storage.Series, out *RawSeries) error {
+	if cap(sc.lastT) < len(rd.outSlot) {
+		sc.lastT = make([]int64, len(rd.outSlot))
+		sc.lastV = make([]model.FieldValue, len(rd.outSlot))
+		sc.lastOK = make([]bool, len(rd.outSlot))
+	}
+	ts, vs, oks := sc.lastT[:len(rd.outSlot)], sc.lastV[:len(rd.outSlot)], sc.lastOK[:len(rd.outSlot)]
+	var newest int64
+	found := false
+	for i, k := range rd.outSlot {
+		oks[i] = false
+		cur := sc.al.curs[k]
+		if cur == nil {
+			continue
+		}
+		t, v, ok, err := cur.Last(rd.q.Database, rd.q.RetentionPolicy, s.ID, rd.fields[k].id, rd.q.Range.Min, rd.q.Range.Max)
+		if err != nil {
+			return err
+		}
+		ts[i], vs[i], oks[i] = t, v, ok
+		if ok && (!found || t > newest) {
+			newest, found = t, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	out.Times = append(out.Times, newest)
+	for i := range rd.outSlot {
+		v := model.FieldValue{}
+		if oks[i] && ts[i] == newest {
+			v = vs[i]
+		}
+		out.Values = append(out.Values, v)
+	}
+	return nil
+}
+
 // lastPoints sets out to the newest Limit points of s, newest first,
 // reading windows of time backwards from the end of the range so that it
 // does not read the whole series: within each data partition the window
@@ -253,7 +304,25 @@ func (rd *rawReader) scan(ctx context.Context, sc *rawScratch, s storage.Series,
 func (rd *rawReader) lastPoints(ctx context.Context, sc *rawScratch, s storage.Series, match matcher, out *RawSeries) error {
 	need := rd.q.Limit
 	var win RawSeries // scratch for one window
-	hi := rd.q.Range.Max
+	// No point is newer than the newest value of a returned field: start
+	// there rather than at the end of the range or partition.
+	hi, found := int64(0), false
+	for _, k := range rd.outSlot {
+		cur := sc.al.curs[k]
+		if cur == nil {
+			continue
+		}
+		t, _, ok, err := cur.Last(rd.q.Database, rd.q.RetentionPolicy, s.ID, rd.fields[k].id, rd.q.Range.Min, rd.q.Range.Max)
+		if err != nil {
+			return err
+		}
+		if ok && (!found || t > hi) {
+			hi, found = t, true
+		}
+	}
+	if !found {
+		return nil
+	}
 	for pi := len(rd.parts) - 1; pi >= 0 && need > 0; pi-- {
 		p := rd.parts[pi]
 		if p.Start > hi {

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/storage"
 	"github.com/accretedb/accrete/storage/chunk"
 )
@@ -58,6 +59,11 @@ type Cursor interface {
 	Next() bool
 	// Columns returns the current batch, valid until the next Next or Seek.
 	Columns() *chunk.Columns
+	// Last returns the newest value of the field of the series with a
+	// time in [minT, maxT] and its time, ok false when there is none. It
+	// reads backwards and stops at that value. It leaves the cursor
+	// unpositioned.
+	Last(db, rp string, series uint64, field uint32, minT, maxT int64) (t int64, v model.FieldValue, ok bool, err error)
 	// Err returns the error that stopped Next.
 	Err() error
 	// Close releases the cursor.

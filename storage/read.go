@@ -108,6 +108,8 @@ type Cursor struct {
 	buf        chunk.Columns // decoded chunk or merged partition
 	out        chunk.Columns // the trimmed view of buf returned by Columns
 	run, tmp   chunk.Columns // merge scratch
+	spans      []blockSpan   // Last: the blocks of a partition
+	lastKey    []byte        // Last: chunk seek key
 }
 
 // NewCursor returns an unpositioned Cursor.
@@ -145,14 +147,9 @@ func (c *Cursor) SeekRP(rp uint32, series uint64, field uint32, minT, maxT int64
 	c.parts = nil
 	c.out.Times = c.out.Times[:0]
 	c.err = nil
-	if c.it == nil {
-		lo := []byte{spaceData}
-		it, err := c.r.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: []byte{spaceData + 1}})
-		if err != nil {
-			c.err = err
-			return err
-		}
-		c.it = it
+	if err := c.openIter(); err != nil {
+		c.err = err
+		return err
 	}
 	parts, err := c.r.partitions(rp)
 	if err != nil {
@@ -175,6 +172,20 @@ func (c *Cursor) SeekRP(rp uint32, series uint64, field uint32, minT, maxT int64
 	}
 	c.rp, c.series, c.field, c.minT, c.maxT = rp, series, field, minT, maxT
 	c.parts = parts[lo:hi]
+	return nil
+}
+
+// openIter opens the cursor's iterator over the data space on first use.
+func (c *Cursor) openIter() error {
+	if c.it != nil {
+		return nil
+	}
+	lo := []byte{spaceData}
+	it, err := c.r.snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: []byte{spaceData + 1}})
+	if err != nil {
+		return err
+	}
+	c.it = it
 	return nil
 }
 
