@@ -212,7 +212,11 @@ func (c Config) Expand() ([]Config, error) {
 			d.SourceRetention = c.SourceRetention
 			d.Fields = slices.Clone(c.Fields)
 			for _, f := range c.Fields {
-				outputs = append(outputs, Field{Field: outputName(f), Function: f.Function, As: outputName(f)})
+				fn := f.Function
+				if p, err := aggregate.ParseFunc(strings.ToLower(fn)); err == nil {
+					fn = p.String()
+				}
+				outputs = append(outputs, Field{Field: outputName(f), Function: fn, As: outputName(f)})
 			}
 		} else {
 			d.Fields = slices.Clone(outputs)

@@ -258,6 +258,7 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 	tk := c.takeBefore(newW)
 	c.w = newW
 	c.marked = map[mark]struct{}{}
+	gen := c.markGen
 	upperW := make([]int64, len(c.uppers))
 	for i, u := range c.uppers {
 		upperW[i] = u.w
@@ -342,6 +343,9 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 		}
 	}
 	if len(work) == 0 && newW == oldW {
+		e.mu.Lock()
+		c.pending = c.markGen != gen
+		e.mu.Unlock()
 		return nil
 	}
 
@@ -466,11 +470,33 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 		return err
 	}
 
+	// Markers committed after the snapshot wait for the next flush.
+	left := false
+	err = e.db.IterMeta(namespace, mprefix, func(k, _ []byte) error {
+		if bucket, _, _, ok := parseMarker(k[len(mprefix):]); ok && bucket < newW {
+			left = true
+		}
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	if !left {
+		err = e.db.IterMeta(namespace, appendID(nil, keyRange, c.id), func(_, _ []byte) error {
+			left = true
+			return errStop
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			return err
+		}
+	}
+	err = nil
+
 	// Feed the tiers above (after the commit: after a crash they rebuild
 	// from the states just committed).
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c.pending = false
+	c.pending = left || c.markGen != gen
 	for _, u := range markedUppers {
 		u.pending = true
 	}

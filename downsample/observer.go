@@ -125,6 +125,9 @@ func (e *Engine) mark(b *storage.Batch, cf *config, key []byte, start int64) err
 		return err
 	}
 	cf.marked[mark{string(key), start}] = struct{}{}
+	cf.pending = true
+	cf.markGen++
+	e.poke()
 	return nil
 }
 
@@ -170,6 +173,9 @@ func (e *Engine) observeDelete(b *storage.Batch, c *storage.Change) error {
 				if err := b.SetMeta(namespace, rangeKey(cf.id, e.seq.Add(1)), rangeValue(string(key), lo, chi)); err != nil {
 					return err
 				}
+				cf.pending = true
+				cf.markGen++
+				e.poke()
 			}
 			if os := cf.open[string(key)]; os != nil {
 				for _, ob := range os.buckets {

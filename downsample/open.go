@@ -41,6 +41,9 @@ type config struct {
 	// pending is set when a flush left markers for this config (a tier
 	// marked by its lower tier, or a failed flush).
 	pending bool
+	// markGen counts the markers written, so that a flush knows whether
+	// one was written after its snapshot.
+	markGen uint64
 
 	stats Status
 

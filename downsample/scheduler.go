@@ -14,23 +14,28 @@ const DefaultRecomputeDelay = time.Second
 // buckets are marked for re-aggregation. It sleeps on timers, so under
 // testing/synctest it follows the bubble's clock.
 func (e *Engine) Run(ctx context.Context) {
+	flush := true
 	for {
 		if e.closed.Load() {
 			return
 		}
 		now := e.clock()
-		if err := e.Flush(now); err != nil && !e.closed.Load() {
-			e.log.Warn("downsample flush", "err", err)
+		if flush {
+			if err := e.Flush(now); err != nil && !e.closed.Load() {
+				e.log.Warn("downsample flush", "err", err)
+			}
 		}
-		wait := e.nextDue(now)
-		t := time.NewTimer(wait)
+		t := time.NewTimer(e.nextDue(now))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
+			flush = true
 		case <-e.wake:
+			// New markers or configs: compute the wait again.
 			t.Stop()
+			flush = false
 		}
 	}
 }
@@ -49,7 +54,7 @@ func (e *Engine) nextDue(now time.Time) time.Duration {
 			due = max(due, c.w+c.iv+l.grace)
 		}
 		d := time.Duration(due - n)
-		if len(c.marked) > 0 || c.pending {
+		if c.pending {
 			d = min(d, DefaultRecomputeDelay)
 		}
 		wait = min(wait, max(d, time.Millisecond))
