@@ -1,16 +1,29 @@
 package server
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/accretedb/accrete"
 	"github.com/accretedb/accrete/continuous"
 	"github.com/accretedb/accrete/influxcompat"
+	"github.com/accretedb/accrete/storage"
 )
 
 // aggServer is a Server with a continuous-aggregate engine over a real
@@ -250,4 +263,336 @@ aggregates:
 			t.Errorf("%s: got %v, want an error containing %q", bad.yml, err, bad.msg)
 		}
 	}
+}
+
+// The server crash test runs a server (this test binary, re-executed with
+// aggCrashEnv naming its data directory) whose continuous aggregates come
+// from a YAML configuration applied at start, as `accrete serve -config`
+// applies it. The parent writes, deletes and refreshes through HTTP and
+// SIGKILLs the server while a write or a refresh request is in flight,
+// restarts it and goes on. At the end it compares every materialized
+// bucket with the same aggregate computed by InfluxQL over the source
+// data that survived.
+
+const aggCrashEnv = "ACCRETE_SERVER_AGG_CRASH_DIR"
+
+const aggCrashConfig = `
+databases:
+  - name: db
+aggregates:
+  - name: ten
+    database: db
+    source: m
+    target: m_10s
+    interval: 10s
+    group_by: [host]
+    fields:
+      - {field: f, function: count}
+      - {field: f, function: sum}
+      - {field: f, function: min}
+      - {field: f, function: max}
+      - {field: f, function: mean}
+  - name: minute
+    database: db
+    source: m_10s
+    target: m_1m
+    interval: 1m
+    group_by: [host]
+    fields:
+      - {field: f_count, function: sum, as: n}
+      - {field: f_sum, function: sum, as: total}
+      - {field: f_min, function: min, as: low}
+      - {field: f_max, function: max, as: high}
+      - {field: f_mean, function: mean, as: avg}
+`
+
+func TestAggregatesCrashServer(t *testing.T) {
+	dir := os.Getenv(aggCrashEnv)
+	if dir == "" {
+		t.Skip("run by TestAggregatesCrash")
+	}
+	if err := aggCrashServer(dir); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+}
+
+// aggCrashServer starts a server over dir as `accrete serve -config` does
+// and serves until it is killed.
+func aggCrashServer(dir string) error {
+	c, err := LoadConfig(filepath.Join(dir, "accrete.yaml"))
+	if err != nil {
+		return err
+	}
+	db, err := accrete.Open(filepath.Join(dir, "data"), &accrete.Options{Storage: storage.Options{Durability: storage.DurabilityPeriodic}})
+	if err != nil {
+		return err
+	}
+	for _, d := range c.Databases {
+		if err := db.CreateDatabase(d.Name); err != nil {
+			return err
+		}
+	}
+	e, err := continuous.Open(db.DB, &continuous.Options{MaxBatchBuckets: 10})
+	if err != nil {
+		return err
+	}
+	for _, d := range c.Aggregates {
+		if _, err := e.Put(d); err != nil {
+			return err
+		}
+	}
+	s := New(&Options{
+		Writer:     db,
+		Querier:    influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{ContinuousQueries: continuous.NewInfluxQL(e)}),
+		Stats:      db,
+		Aggregates: e,
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println("listening", ln.Addr())
+	return s.Serve(ln)
+}
+
+// crashClient talks to one run of the crash server.
+type crashClient struct {
+	t    *testing.T
+	base string
+}
+
+// post sends a request and returns its status and body; a failed request
+// (the server was killed) gives status 0.
+func (c crashClient) post(path, body string) (int, string) {
+	resp, err := http.Post(c.base+path, "text/plain", strings.NewReader(body))
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	return resp.StatusCode, string(b)
+}
+
+// must is post that fails the test on anything but want.
+func (c crashClient) must(path, body string, want int) string {
+	c.t.Helper()
+	code, got := c.post(path, body)
+	if code != want {
+		c.t.Fatalf("POST %s: %d %s", path, code, got)
+	}
+	return got
+}
+
+// query runs an InfluxQL query and returns its only series by tag host:
+// the rows without their time column as JSON, keyed by the time.
+func (c crashClient) query(q string) map[string]map[int64]string {
+	c.t.Helper()
+	resp, err := http.Get(c.base + "/query?" + url.Values{"db": {"db"}, "epoch": {"ns"}, "q": {q}}.Encode())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Results []struct {
+			Error  string
+			Series []struct {
+				Tags   map[string]string
+				Values [][]json.Number
+			}
+		}
+	}
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&r); err != nil {
+		c.t.Fatal(err)
+	}
+	if len(r.Results) != 1 || r.Results[0].Error != "" {
+		c.t.Fatalf("%s: %+v", q, r)
+	}
+	out := map[string]map[int64]string{}
+	for _, s := range r.Results[0].Series {
+		rows := map[int64]string{}
+		for _, v := range s.Values {
+			ts, err := v[0].Int64()
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			var cols []string
+			for _, x := range v[1:] {
+				f, err := x.Float64()
+				if err != nil {
+					c.t.Fatal(err)
+				}
+				// Means may differ in the last bits with the order of
+				// summation.
+				cols = append(cols, strconv.FormatFloat(f, 'g', 12, 64))
+			}
+			rows[ts] = strings.Join(cols, " ")
+		}
+		out[s.Tags["host"]] = rows
+	}
+	return out
+}
+
+// startCrashServer starts the crash server over dir and returns it with a
+// client; the server's output is drained in the background.
+func startCrashServer(t *testing.T, dir string) (*exec.Cmd, crashClient) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAggregatesCrashServer$", "-test.count=1")
+	cmd.Env = append(os.Environ(), aggCrashEnv+"="+dir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if addr, ok := strings.CutPrefix(line, "listening "); ok {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return cmd, crashClient{t: t, base: "http://" + addr}
+		}
+		if strings.HasPrefix(line, "error:") {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("server: %s", line)
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	t.Fatal("the server exited before listening")
+	return nil, crashClient{}
+}
+
+func TestAggregatesCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills server processes")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "accrete.yaml"), []byte(aggCrashConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	hostNames, dcs := []string{"a", "b", "c"}, []string{"x", "y"}
+	// write sends n points of the last 30 minutes of the first hosts,
+	// integer values so that sums are exact.
+	write := func(c crashClient, n, hosts int) (int, string) {
+		var b strings.Builder
+		now := time.Now()
+		for range n {
+			ts := now.Add(-time.Duration(rng.IntN(1_800_000)) * time.Millisecond).Truncate(time.Millisecond)
+			fmt.Fprintf(&b, "m,dc=%s,host=%s f=%d %d\n", dcs[rng.IntN(2)], hostNames[rng.IntN(hosts)], rng.IntN(201)-100, ts.UnixNano())
+		}
+		return c.post("/write?db=db", b.String())
+	}
+	refresh := func(c crashClient, name string) (int, string) {
+		return c.post("/api/v1/aggregates/"+name+"/refresh", "")
+	}
+	// timed runs a request and returns how long it took.
+	timed := func(f func() (int, string)) time.Duration {
+		start := time.Now()
+		if code, body := f(); code != 200 && code != 204 {
+			t.Fatalf("%d %s", code, body)
+		}
+		return time.Since(start)
+	}
+	const kills = 10
+	inFlight := 0
+	for i := range kills {
+		cmd, c := startCrashServer(t, dir)
+		for range 5 + rng.IntN(20) {
+			switch op := rng.IntN(10); {
+			case op < 6:
+				if code, body := write(c, 1+rng.IntN(20), 3); code != 204 {
+					t.Fatalf("write: %d %s", code, body)
+				}
+			case op < 7:
+				lo := time.Now().Add(-time.Duration(rng.IntN(1800)) * time.Second)
+				q := fmt.Sprintf("DELETE FROM m WHERE host = '%s' AND time >= %d AND time < %d", hostNames[rng.IntN(3)], lo.UnixNano(), lo.Add(time.Duration(rng.IntN(300))*time.Second).UnixNano())
+				c.must("/query?db=db&q="+url.QueryEscape(q), "", 200)
+			default:
+				for _, name := range []string{"ten", "minute"} {
+					if code, body := refresh(c, name); code != 200 {
+						t.Fatalf("refresh: %d %s", code, body)
+					}
+				}
+			}
+		}
+		// Kill while a write (even runs) or a refresh (odd runs) is in
+		// flight, at a random moment within the time the same request took
+		// just before: a write of 3000 points, or the refresh of the
+		// buckets such a write dirtied.
+		name := []string{"ten", "minute"}[rng.IntN(2)]
+		f := func() (int, string) { return write(c, 3000, 2) }
+		if i%2 == 1 {
+			f = func() (int, string) { return refresh(c, name) }
+			timed(func() (int, string) { return write(c, 3000, 2) })
+		}
+		d := timed(f)
+		if i%2 == 1 {
+			timed(func() (int, string) { return write(c, 3000, 2) })
+		}
+		done := make(chan int, 1)
+		go func() {
+			code, _ := f()
+			done <- code
+		}()
+		time.Sleep(time.Duration(rng.Int64N(int64(d))))
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		if <-done == 0 {
+			inFlight++
+		}
+	}
+	if inFlight < kills/2 {
+		t.Fatalf("only %d of %d kills found their request in flight", inFlight, kills)
+	}
+
+	cmd, c := startCrashServer(t, dir)
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	var st struct{ Watermark time.Time }
+	for _, name := range []string{"ten", "minute"} {
+		if err := json.Unmarshal([]byte(c.must("/api/v1/aggregates/"+name+"/refresh", "", 200)), &st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The minute level is materialized up to its watermark, which is at or
+	// below the ten-second level's.
+	w := st.Watermark.UnixNano()
+	from := time.Now().Add(-time.Hour).Truncate(time.Hour).UnixNano()
+	checks := []struct{ got, want string }{
+		{fmt.Sprintf("SELECT f_count, f_sum, f_min, f_max, f_mean FROM m_10s WHERE time >= %d AND time < %d GROUP BY host", from, w),
+			fmt.Sprintf("SELECT count(f), sum(f), min(f), max(f), mean(f) FROM m WHERE time >= %d AND time < %d GROUP BY time(10s), host fill(none)", from, w)},
+		{fmt.Sprintf("SELECT n, total, low, high, avg FROM m_1m WHERE time >= %d AND time < %d GROUP BY host", from, w),
+			fmt.Sprintf("SELECT count(f), sum(f), min(f), max(f), mean(f) FROM m WHERE time >= %d AND time < %d GROUP BY time(1m), host fill(none)", from, w)},
+	}
+	rows := 0
+	for _, ch := range checks {
+		got, want := c.query(ch.got), c.query(ch.want)
+		for _, h := range hostNames {
+			rows += len(got[h])
+			if !maps.Equal(got[h], want[h]) {
+				t.Errorf("host %s after %d kills:\n%s\n\t%v\n%s\n\t%v", h, kills, ch.got, got[h], ch.want, want[h])
+			}
+		}
+	}
+	if rows < 10 {
+		t.Fatalf("only %d materialized buckets", rows)
+	}
+	t.Logf("%d kills (%d with the request in flight), %d buckets checked", kills, inFlight, rows)
 }
