@@ -61,13 +61,66 @@ type FieldDecl struct {
 }
 
 // FactStmt asserts a fact: Type(field: value, ...). Facts are the bulk of
-// large files, so their names and arguments are held by value rather than
-// as nodes of their own.
+// large files, so their arguments are kept in compact records without
+// pointers and read with NumArgs and Arg; the names and plain literal
+// values refer to a copy of the source text, which the tree keeps alive.
 type FactStmt struct {
 	Type   Ident
 	Lparen Pos
-	Args   []Arg
 	Rparen Pos
+
+	args  []factArg
+	exprs []Expr  // argument values other than plain literals, by factArg.expr
+	text  *string // the source text, which positions index
+}
+
+// factArg is one argument of a FactStmt.
+type factArg struct {
+	name, nameEnd Pos // the name is the source text between them
+	value, end    Pos // positions of the value and just after it
+	num           float64
+	kind          argKind
+	expr          int32 // index in FactStmt.exprs for argExpr
+}
+
+// argKind is the kind of value of a factArg.
+type argKind uint8
+
+const (
+	argString argKind = iota // a string without escapes: the text between the quotes
+	argNumber                // the number num
+	argFalse
+	argTrue
+	argExpr // any other expression: FactStmt.exprs[expr]
+)
+
+// NumArgs returns the number of arguments.
+func (s *FactStmt) NumArgs() int { return len(s.args) }
+
+// Arg returns argument i, 0 <= i < NumArgs(). A literal value is returned
+// as a new *BasicLit on each call.
+func (s *FactStmt) Arg(i int) Arg {
+	a := &s.args[i]
+	arg := Arg{Name: Ident{NamePos: a.name, Name: s.argName(a)}}
+	if a.kind == argExpr {
+		arg.Value = s.exprs[a.expr]
+	} else {
+		arg.Value = &BasicLit{ValuePos: a.value, ValueEnd: a.end, Value: s.argValue(a)}
+	}
+	return arg
+}
+
+func (s *FactStmt) argName(a *factArg) string { return (*s.text)[a.name-1 : a.nameEnd-1] }
+
+// argValue returns the value of a literal argument (not argExpr).
+func (s *FactStmt) argValue(a *factArg) Value {
+	switch a.kind {
+	case argString:
+		return Value{Type: TypeString, Str: (*s.text)[a.value : a.end-2]}
+	case argNumber:
+		return Value{Type: TypeNumber, Num: a.num}
+	}
+	return Value{Type: TypeBool, Bool: a.kind == argTrue}
 }
 
 // RetractStmt is "retract Type(key: value)".

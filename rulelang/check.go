@@ -318,16 +318,17 @@ func (c *checker) lookupType(id *Ident) *TypeInfo {
 	return t
 }
 
-// literal returns the value of a literal argument of a fact or retract.
-func (c *checker) literal(t *TypeInfo, f int, a *Arg) (Value, bool) {
-	lit, ok := a.Value.(*BasicLit)
+// literal returns the value of the argument named name of a fact or
+// retract, which must be a literal of the type of field f of t.
+func (c *checker) literal(t *TypeInfo, f int, name string, x Expr) (Value, bool) {
+	lit, ok := x.(*BasicLit)
 	if !ok {
-		c.errorf(a.Value.Pos(), msgFactNotLiteral, a.Name.Name)
+		c.errorf(x.Pos(), msgFactNotLiteral, name)
 		return Value{}, false
 	}
 	want := t.Fields[f].Type
 	if want != TypeInvalid && lit.Value.Type != want {
-		c.errorf(lit.Pos(), msgFieldTypeMistake, a.Name.Name, t.Name, want, lit.Value.Type)
+		c.errorf(lit.Pos(), msgFieldTypeMistake, name, t.Name, want, lit.Value.Type)
 		return Value{}, false
 	}
 	return lit.Value, true
@@ -348,24 +349,35 @@ func (c *checker) fact(s *FactStmt) *Fact {
 	// declaration order, as facts usually do: then the field of the next
 	// argument in order cannot have been given yet.
 	ordered := true
-	for k := range s.Args {
-		a := &s.Args[k]
+	for k := range s.args {
+		a := &s.args[k]
+		name := s.argName(a)
 		i := k
-		if k >= len(t.Fields) || t.Fields[k].Name != a.Name.Name {
-			i = t.FieldIndex(a.Name.Name)
+		if k >= len(t.Fields) || t.Fields[k].Name != name {
+			i = t.FieldIndex(name)
 			ordered = false
 		}
 		if i < 0 {
-			c.errorf(a.Name.Pos(), msgUnknownField, a.Name.Name, t.Name)
+			c.errorf(a.name, msgUnknownField, name, t.Name)
 			ok = false
 			continue
 		}
 		if !ordered && fact.Values[i].Type != TypeInvalid {
-			c.errorf(a.Name.Pos(), msgFactDuplicateArg, a.Name.Name)
+			c.errorf(a.name, msgFactDuplicateArg, name)
 			ok = false
 			continue
 		}
-		v, vok := c.literal(t, i, a)
+		var v Value
+		var vok bool
+		if a.kind == argExpr {
+			v, vok = c.literal(t, i, name, s.exprs[a.expr])
+		} else {
+			v, vok = s.argValue(a), true
+			if want := t.Fields[i].Type; want != TypeInvalid && v.Type != want {
+				c.errorf(a.value, msgFieldTypeMistake, name, t.Name, want, v.Type)
+				vok = false
+			}
+		}
 		if !vok {
 			ok = false
 			// Mark the field as given so that it is not reported missing.
@@ -373,7 +385,7 @@ func (c *checker) fact(s *FactStmt) *Fact {
 		}
 		fact.Values[i] = v
 	}
-	if ordered && len(s.Args) == len(t.Fields) {
+	if ordered && len(s.args) == len(t.Fields) {
 		// Every field was given, in order.
 		if !ok {
 			return nil
@@ -417,7 +429,7 @@ func (c *checker) retract(s *RetractStmt) *Retract {
 			continue
 		}
 		found = true
-		v, vok := c.literal(t, t.Key, a)
+		v, vok := c.literal(t, t.Key, a.Name.Name, a.Value)
 		ok = ok && vok
 		r.Key = v
 	}

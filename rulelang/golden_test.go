@@ -165,6 +165,11 @@ func writeAST(b *strings.Builder, v reflect.Value) {
 		}
 		writeAST(b, v.Elem())
 	case reflect.Struct:
+		if !v.CanAddr() {
+			p := reflect.New(v.Type())
+			p.Elem().Set(v)
+			v = p.Elem()
+		}
 		b.WriteString(v.Type().Name())
 		b.WriteByte('{')
 		for i := 0; i < v.NumField(); i++ {
@@ -176,6 +181,15 @@ func writeAST(b *strings.Builder, v reflect.Value) {
 			b.WriteByte(':')
 			writeAST(b, v.Field(i))
 			b.WriteByte(' ')
+		}
+		if s, ok := v.Addr().Interface().(*FactStmt); ok {
+			// The arguments of a fact are read through methods.
+			args := make([]Arg, s.NumArgs())
+			for i := range args {
+				args[i] = s.Arg(i)
+			}
+			b.WriteString("Args:")
+			writeAST(b, reflect.ValueOf(args))
 		}
 		b.WriteByte('}')
 	case reflect.Slice:

@@ -15,7 +15,8 @@ const maxNesting = 1000
 // positions. The returned File is never nil; when the source has syntax
 // errors it holds the statements that parsed, and the error is an
 // [ErrorList] with every syntax error, sorted by position. ParseFile does not
-// keep src: the strings of the tree are copies, identifiers shared.
+// keep src: the names and strings of facts refer to a copy of it, which
+// the tree keeps alive, and other strings are copies, identifiers shared.
 func ParseFile(filename string, src []byte) (*File, error) {
 	if len(src) > MaxFileSize {
 		f := &File{Name: filename}
@@ -34,7 +35,8 @@ func ParseFile(filename string, src []byte) (*File, error) {
 
 // parseWhole parses src in one piece.
 func parseWhole(filename string, src []byte) (*File, error) {
-	p := newParser(filename, src, 0, len(src), 0, math.MaxInt)
+	text := string(src)
+	p := newParser(filename, src, &text, 0, len(src), 0, math.MaxInt)
 	p.parseFile()
 	p.diags.list.Sort()
 	return p.file, p.diags.list.Err()
@@ -46,8 +48,8 @@ func parseWhole(filename string, src []byte) (*File, error) {
 // parseFile stops before the first statement that begins at or after
 // offset stop. The part up to offset end, the expected end of the
 // statements to parse, sizes its buffers.
-func newParser(filename string, src []byte, start, end, firstLine, stop int) *parser {
-	p := &parser{stop: stop}
+func newParser(filename string, src []byte, text *string, start, end, firstLine, stop int) *parser {
+	p := &parser{stop: stop, source: text}
 	p.file = &File{Name: filename}
 	p.file.lines.filename = filename
 	p.file.lines.first = firstLine
@@ -76,6 +78,7 @@ type parser struct {
 	depth int   // current expression nesting
 	prev  token // the token before the current one
 	stop  int   // parseFile stops at a statement starting at or after this offset
+	source *string // a copy of the source, for the facts
 
 	// Slabs for the most frequent nodes, to allocate them in bulk.
 	idents slab[Ident]
@@ -90,6 +93,7 @@ type parser struct {
 
 	// Scratch buffers for lists, copied to exact-size slices when done.
 	args          sliceSlab[Arg]
+	fargs         sliceSlab[factArg]
 	blockBuf      []*Block
 	blockSlices   sliceSlab[*Block]
 	bindingBuf    []*Binding
@@ -314,9 +318,92 @@ func (p *parser) parseTypeDecl() *TypeDecl {
 func (p *parser) parseFact() *FactStmt {
 	s := p.facts.new()
 	s.Type = Ident{NamePos: p.pos(), Name: p.name()}
+	s.text = p.source
 	p.next()
-	s.Lparen, s.Args, s.Rparen = p.parseArgs()
+	s.Lparen = p.expect(tokLparen, "'(' after the type name")
+	// The argument records are built in place at the end of a shared
+	// chunk: one small allocation per many facts. A value is never a
+	// fact, so the list is not reentered while it is open.
+	p.fargs.open()
+	for p.tok() != tokRparen {
+		if p.tok() != tokIdent && !p.tok().isKeyword() {
+			if p.tok() == tokEOF {
+				p.failExpected("')'")
+			}
+			p.fail(p.pos(), msgPositionalArg)
+		}
+		a := p.fargs.push()
+		a.name, a.nameEnd = p.pos(), Pos(p.sc.end+1)
+		p.next()
+		if p.tok() != tokColon {
+			p.fail(a.name, msgPositionalArg)
+		}
+		p.next()
+		p.parseFactValue(s, a)
+		if p.tok() != tokComma {
+			break
+		}
+		p.next()
+	}
+	if p.tok() != tokRparen {
+		p.failExpected("',' or ')'")
+	}
+	s.Rparen = p.pos()
+	p.next()
+	s.args = p.fargs.close()
 	return s
+}
+
+// parseFactValue parses the value of argument a of fact s. Fact values are
+// nearly always bare literals, which go into a without a node of their own;
+// anything else is parsed as an expression.
+func (p *parser) parseFactValue(s *FactStmt, a *factArg) {
+	a.value = p.pos()
+	switch p.tok() {
+	case tokString:
+		a.kind = argString
+		if p.sc.escaped {
+			a.kind = argExpr // the text differs from the value: keep a node
+		}
+	case tokNumber:
+		a.kind = argNumber
+		a.num = p.numberValue()
+	case tokTrue:
+		a.kind = argTrue
+	case tokFalse:
+		a.kind = argFalse
+	default:
+		a.kind = argExpr
+	}
+	var x Expr
+	if a.kind != argExpr {
+		a.end = Pos(p.sc.end + 1)
+		p.next()
+		if t := p.tok(); t == tokComma || t == tokRparen {
+			return
+		}
+		// An operator follows: the literal starts an expression.
+		lit := p.lits.new()
+		lit.ValuePos, lit.ValueEnd, lit.Value = a.value, a.end, s.argValue(a)
+		a.kind = argExpr
+		x = p.parseBinaryRest(lit, precOr)
+	} else {
+		if p.tok() == tokNot {
+			x = p.parseExpr()
+		} else {
+			x = p.parseUnary()
+			if t := p.tok(); t != tokComma && t != tokRparen {
+				x = p.parseBinaryRest(x, precOr)
+			}
+		}
+		// A negative number is a literal too.
+		if lit, ok := x.(*BasicLit); ok && lit.Value.Type == TypeNumber {
+			a.kind, a.num, a.value, a.end = argNumber, lit.Value.Num, lit.ValuePos, lit.ValueEnd
+			return
+		}
+	}
+	a.expr = int32(len(s.exprs))
+	s.exprs = append(s.exprs, x)
 }
 
 // parseRetract parses "retract Type(key: value)".
@@ -627,18 +714,22 @@ func (p *parser) parseNumber() *BasicLit {
 	lit.ValuePos = p.pos()
 	lit.ValueEnd = Pos(p.sc.end + 1)
 	lit.Value.Type = TypeNumber
-	b := p.sc.src[p.sc.pos-1 : p.sc.end]
-	if f, ok := parseSimpleNumber(b); ok {
-		lit.Value.Num = f
-	} else {
-		f, err := strconv.ParseFloat(string(b), 64)
-		if err != nil {
-			p.fail(p.pos(), msgNumberRange, string(b))
-		}
-		lit.Value.Num = f
-	}
+	lit.Value.Num = p.numberValue()
 	p.next()
 	return lit
+}
+
+// numberValue returns the value of the current NUMBER token.
+func (p *parser) numberValue() float64 {
+	b := p.sc.src[p.sc.pos-1 : p.sc.end]
+	if f, ok := parseSimpleNumber(b); ok {
+		return f
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		p.fail(p.pos(), msgNumberRange, string(b))
+	}
+	return f
 }
 
 // exactPow10 holds the powers of ten that are exact in a float64.

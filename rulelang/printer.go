@@ -121,7 +121,18 @@ func (p *printer) stmt(s Stmt) {
 		}
 		b.WriteByte('>')
 	case *FactStmt:
-		writeFact(b, &s.Type, s.Args)
+		b.WriteString(s.Type.Name)
+		b.WriteByte('(')
+		for i := range s.NumArgs() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			a := s.Arg(i)
+			b.WriteString(a.Name.Name)
+			b.WriteString(": ")
+			writeExpr(b, a.Value)
+		}
+		b.WriteByte(')')
 	case *RetractStmt:
 		b.WriteString("retract ")
 		writeFact(b, &s.Type, s.Args)

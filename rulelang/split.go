@@ -90,6 +90,7 @@ func looksLikeStmt(b []byte) bool {
 // concurrently, and joins the parts into one File.
 func parseChunks(filename string, src []byte, bounds []int) (*File, error) {
 	n := len(bounds) - 1
+	text := string(src)
 	parts := make([]*parser, n)
 	panics := make([]any, n)
 	var wg sync.WaitGroup
@@ -98,12 +99,12 @@ func parseChunks(filename string, src []byte, bounds []int) (*File, error) {
 			defer func() { panics[j] = recover() }()
 			start, end := bounds[j], bounds[j+1]
 			first := bytes.Count(src[:start], newline)
-			p := newParser(filename, src, start, end, first, end)
+			p := newParser(filename, src, &text, start, end, first, end)
 			p.parseFile()
 			parts[j] = p
 		})
 	}
-	parts[0] = newParser(filename, src, 0, bounds[1], 0, bounds[1])
+	parts[0] = newParser(filename, src, &text, 0, bounds[1], 0, bounds[1])
 	parts[0].parseFile()
 	wg.Wait()
 	for _, r := range panics {
