@@ -2,6 +2,7 @@ package accrete
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/storage"
@@ -41,7 +42,9 @@ func (db *DB) Write(database, rp string, points []model.Point) error {
 // body fails with a *model.LineError and stores nothing; so does a body
 // without points (storage.ErrEmptyBatch).
 func (db *DB) WriteLineProtocol(database, rp string, body []byte, precision model.Precision) error {
-	points, err := model.ParseLines(body, model.ParseOptions{
+	dec := decoders.Get().(*model.Decoder)
+	defer decoders.Put(dec)
+	d, err := dec.Decode(body, model.ParseOptions{
 		Precision:    precision,
 		Now:          db.opts.Clock().UnixNano(),
 		MaxLineBytes: db.opts.MaxLineBytes,
@@ -49,8 +52,11 @@ func (db *DB) WriteLineProtocol(database, rp string, body []byte, precision mode
 	if err != nil {
 		return err
 	}
-	if len(points) == 0 {
+	if len(d.Points) == 0 {
 		return fmt.Errorf("%w: no points in the body", storage.ErrEmptyBatch)
 	}
-	return db.DB.Write(database, rp, points)
+	return db.DB.WriteDecoded(database, rp, d)
 }
+
+// decoders are reused across WriteLineProtocol calls.
+var decoders = sync.Pool{New: func() any { return new(model.Decoder) }}

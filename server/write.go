@@ -2,13 +2,13 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"io"
 	"net/http"
 	"sync"
 
 	"github.com/accretedb/accrete/model"
+	"github.com/klauspost/compress/gzip"
 )
 
 // maxPooledBuffer is the largest body buffer kept for reuse; larger ones
@@ -18,7 +18,16 @@ const maxPooledBuffer = 8 << 20
 var (
 	bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	gzipReaders sync.Pool // of *gzip.Reader
+	decoders    = sync.Pool{New: func() any { return new(model.Decoder) }}
 )
+
+// DecodedWriter is implemented by Writers that store a batch decoded by a
+// model.Decoder without regrouping its points by series (*accrete.DB
+// does). WriteDecoded must behave as Write(db, rp, d.Points); d belongs to
+// the caller again when it returns.
+type DecodedWriter interface {
+	WriteDecoded(db, rp string, d *model.Decoded) error
+}
 
 // write serves POST /write: it decodes a line-protocol body into points and
 // hands them to the Writer in one call, so that a request is stored whole or
@@ -50,7 +59,9 @@ func (s *Server) write(r *http.Request) result {
 		s.metrics.writeErrors.Inc()
 		return result{err: err}
 	}
-	points, err := model.ParseLines(buf.Bytes(), model.ParseOptions{
+	dec := decoders.Get().(*model.Decoder)
+	defer decoders.Put(dec)
+	d, err := dec.Decode(buf.Bytes(), model.ParseOptions{
 		Precision: prec,
 		Now:       s.now().UnixNano(),
 	})
@@ -58,14 +69,20 @@ func (s *Server) write(r *http.Request) result {
 		s.metrics.writeErrors.Inc()
 		return result{err: err}
 	}
-	if len(points) == 0 {
+	n := len(d.Points)
+	if n == 0 {
 		return result{status: http.StatusNoContent}
 	}
-	if err := s.opts.Writer.Write(db, rp, points); err != nil {
-		s.metrics.writeErrors.Inc()
-		return result{err: &writeError{db: db, rp: rp, points: len(points), err: err}}
+	if dw, ok := s.opts.Writer.(DecodedWriter); ok {
+		err = dw.WriteDecoded(db, rp, d)
+	} else {
+		err = s.opts.Writer.Write(db, rp, d.Points)
 	}
-	s.metrics.pointsWritten.Add(float64(len(points)))
+	if err != nil {
+		s.metrics.writeErrors.Inc()
+		return result{err: &writeError{db: db, rp: rp, points: n, err: err}}
+	}
+	s.metrics.pointsWritten.Add(float64(n))
 	return result{status: http.StatusNoContent}
 }
 

@@ -194,6 +194,41 @@ func BenchmarkIngestTSBSLines(b *testing.B) {
 	}
 }
 
+// BenchmarkIngestTSBSDecoded is BenchmarkIngestTSBSLines with the
+// server's decoder: model.Decoder and WriteDecoded, one decoder per
+// writer, in the default durability (every_write) and periodic.
+func BenchmarkIngestTSBSDecoded(b *testing.B) {
+	bodies := tsbsLines()
+	for _, d := range []Durability{DurabilityEveryWrite, DurabilityPeriodic} {
+		for _, writers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("durability=%s/writers=%d", d, writers), func(b *testing.B) {
+				b.ReportAllocs()
+				decs := make([]model.Decoder, len(bodies))
+				var elapsed time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					db := benchOpen(b, b.TempDir(), d)
+					b.StartTimer()
+					start := time.Now()
+					ingestTSBS(b, db, writers, func(i int) error {
+						dec := &decs[i%writers]
+						batch, err := dec.Decode(bodies[i], model.ParseOptions{})
+						if err != nil {
+							return err
+						}
+						return db.WriteDecoded("benchmark", "", batch)
+					})
+					elapsed += time.Since(start)
+					b.StopTimer()
+					db.Close()
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(tsbsValues)*float64(b.N)/elapsed.Seconds(), "values/s")
+			})
+		}
+	}
+}
+
 // dirSize returns the total size of the files under dir.
 func dirSize(b *testing.B, dir string) int64 {
 	var total int64

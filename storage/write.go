@@ -90,39 +90,13 @@ func (db *DB) Write(database, rp string, points []model.Point) error {
 // Commit. Within one batch the last value of a series, field and timestamp
 // wins, as does a later batch over an earlier one.
 func (b *Batch) Write(database, rp string, points []model.Point) error {
-	if b.done || b.internal {
-		return ErrBatchCommitted
-	}
-	if b.err != nil {
-		return b.err
-	}
-	if len(points) == 0 {
-		return b.fail(fmt.Errorf("%w: no points", ErrEmptyBatch))
-	}
-	b.db.state.RLock()
-	_, rps, err := b.db.lookupRP(database, rp)
-	b.db.state.RUnlock()
+	w, err := b.pendingFor(database, rp, points)
 	if err != nil {
-		return b.fail(err)
-	}
-	rp = rps.policy.Name
-	var w *pendingWrite
-	for _, x := range b.writes {
-		if x.database == database && x.rp == rp {
-			w = x
-		}
-	}
-	if w == nil {
-		w = &pendingWrite{database: database, rp: rp, byHash: map[uint64][]*seriesGroup{},
-			seed: maphash.MakeSeed(), types: map[mfKey]model.FieldType{}}
-		b.writes = append(b.writes, w)
+		return err
 	}
 	// Pass 1 validates and finds each point's series group, counting
 	// points per group so that pass 2 allocates each column once.
-	if cap(b.groupOf) < len(points) {
-		b.groupOf = make([]*seriesGroup, len(points))
-	}
-	groupOf := b.groupOf[:len(points)]
+	groupOf := b.groupOf[:0]
 	var h maphash.Hash
 	h.SetSeed(w.seed)
 	for i := range points {
@@ -130,27 +104,149 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 		if err := b.db.checkPoint(p); err != nil {
 			return b.fail(fmt.Errorf("%w: point %d (%s): %s", ErrInvalidPoint, i, clipName(p.Measurement), err))
 		}
-		sum := hashSeries(&h, p)
-		var g *seriesGroup
-		for _, c := range w.byHash[sum] {
-			if c.measurement == p.Measurement && slices.Equal(c.tags, p.Tags) {
-				g = c
-				break
-			}
-		}
-		if g == nil {
-			b.key = model.AppendSeriesKey(b.key[:0], p.Measurement, p.Tags)
-			if len(b.key) > b.db.opts.MaxSeriesKeyLen {
-				return b.fail(fmt.Errorf("%w: point %d: series key of %d bytes is longer than the limit of %d",
-					ErrInvalidPoint, i, len(b.key), b.db.opts.MaxSeriesKeyLen))
-			}
-			g = &seriesGroup{key: string(b.key), measurement: p.Measurement, tags: p.Tags}
-			w.byHash[sum] = append(w.byHash[sum], g)
-			w.groups = append(w.groups, g)
+		g, err := b.group(w, &h, p, i)
+		if err != nil {
+			return err
 		}
 		g.pending++
-		groupOf[i] = g
+		groupOf = append(groupOf, g)
 	}
+	b.groupOf = groupOf
+	return b.addValues(w, database, points)
+}
+
+// WriteDecoded stores a batch decoded by a model.Decoder atomically, like
+// Write(database, rp, d.Points) but without hashing each point's tags: the
+// points are grouped by d.SeriesOf. Observers see d.Points.
+func (db *DB) WriteDecoded(database, rp string, d *model.Decoded) error {
+	b := db.NewBatch()
+	if err := b.WriteDecoded(database, rp, d); err != nil {
+		b.Discard()
+		return err
+	}
+	return b.Commit()
+}
+
+// WriteDecoded adds the points of d to the batch, like Write(database, rp,
+// d.Points) with the same checks, finding each point's series
+// by d.SeriesOf instead of by its tags. d must be consistent (each point of
+// the measurement and tags of its series), as model.Decoder makes it; an
+// inconsistent d fails with ErrInvalidPoint. d is kept by reference until
+// Commit returns.
+func (b *Batch) WriteDecoded(database, rp string, d *model.Decoded) error {
+	points := d.Points
+	if len(d.SeriesOf) != len(points) {
+		return b.fail(fmt.Errorf("%w: %d series indexes for %d points", ErrInvalidPoint, len(d.SeriesOf), len(points)))
+	}
+	w, err := b.pendingFor(database, rp, points)
+	if err != nil {
+		return err
+	}
+	// The group of each series of d, found by hashing once per series.
+	groups := make([]*seriesGroup, len(d.Series))
+	var h maphash.Hash
+	h.SetSeed(w.seed)
+	for si := range d.Series {
+		s := &d.Series[si]
+		first := min(max(s.First, 0), len(points))
+		if first == len(points) || d.SeriesOf[first] != int32(si) {
+			return b.fail(fmt.Errorf("%w: series %d does not start at point %d", ErrInvalidPoint, si, s.First))
+		}
+		g, err := b.group(w, &h, &points[first], first)
+		if err != nil {
+			return err
+		}
+		groups[si] = g
+	}
+	groupOf := b.groupOf[:0]
+	for i := range points {
+		p := &points[i]
+		si := d.SeriesOf[i]
+		if si < 0 || int(si) >= len(groups) {
+			return b.fail(fmt.Errorf("%w: point %d: series index %d out of range", ErrInvalidPoint, i, si))
+		}
+		g := groups[si]
+		if p.Measurement != g.measurement || !sameTags(p.Tags, g.tags) {
+			return b.fail(fmt.Errorf("%w: point %d (%s) is not of series %d", ErrInvalidPoint, i, clipName(p.Measurement), si))
+		}
+		if err := checkFields(p); err != nil {
+			return b.fail(fmt.Errorf("%w: point %d (%s): %s", ErrInvalidPoint, i, clipName(p.Measurement), err))
+		}
+		g.pending++
+		groupOf = append(groupOf, g)
+	}
+	b.groupOf = groupOf
+	return b.addValues(w, database, points)
+}
+
+// sameTags reports whether a and b are equal, quickly when they share
+// their array.
+func sameTags(a, b model.Tags) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	return slices.Equal(a, b)
+}
+
+// pendingFor resolves the target of a Write and returns its pending write.
+func (b *Batch) pendingFor(database, rp string, points []model.Point) (*pendingWrite, error) {
+	if b.done || b.internal {
+		return nil, ErrBatchCommitted
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	if len(points) == 0 {
+		return nil, b.fail(fmt.Errorf("%w: no points", ErrEmptyBatch))
+	}
+	b.db.state.RLock()
+	_, rps, err := b.db.lookupRP(database, rp)
+	b.db.state.RUnlock()
+	if err != nil {
+		return nil, b.fail(err)
+	}
+	rp = rps.policy.Name
+	for _, x := range b.writes {
+		if x.database == database && x.rp == rp {
+			return x, nil
+		}
+	}
+	w := &pendingWrite{database: database, rp: rp, byHash: map[uint64][]*seriesGroup{},
+		seed: maphash.MakeSeed(), types: map[mfKey]model.FieldType{}}
+	b.writes = append(b.writes, w)
+	return w, nil
+}
+
+// group returns the series group of point p (index i), adding one when the
+// series is new in the batch.
+func (b *Batch) group(w *pendingWrite, h *maphash.Hash, p *model.Point, i int) (*seriesGroup, error) {
+	sum := hashSeries(h, p)
+	for _, c := range w.byHash[sum] {
+		if c.measurement == p.Measurement && slices.Equal(c.tags, p.Tags) {
+			return c, nil
+		}
+	}
+	if err := checkSeries(p); err != nil {
+		return nil, b.fail(fmt.Errorf("%w: point %d (%s): %s", ErrInvalidPoint, i, clipName(p.Measurement), err))
+	}
+	b.key = model.AppendSeriesKey(b.key[:0], p.Measurement, p.Tags)
+	if len(b.key) > b.db.opts.MaxSeriesKeyLen {
+		return nil, b.fail(fmt.Errorf("%w: point %d: series key of %d bytes is longer than the limit of %d",
+			ErrInvalidPoint, i, len(b.key), b.db.opts.MaxSeriesKeyLen))
+	}
+	g := &seriesGroup{key: string(b.key), measurement: p.Measurement, tags: p.Tags}
+	w.byHash[sum] = append(w.byHash[sum], g)
+	w.groups = append(w.groups, g)
+	return g, nil
+}
+
+// addValues is pass 2 of a Write: it appends the field values of points,
+// whose groups are in b.groupOf, to the columns of their groups.
+func (b *Batch) addValues(w *pendingWrite, database string, points []model.Point) error {
+	groupOf := b.groupOf[:len(points)]
 	for i := range points {
 		p := &points[i]
 		g := groupOf[i]
@@ -177,7 +273,7 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 	for _, g := range w.groups {
 		g.pending = 0
 	}
-	b.sets = append(b.sets, WriteSet{Database: database, RetentionPolicy: rp, Points: points})
+	b.sets = append(b.sets, WriteSet{Database: database, RetentionPolicy: w.rp, Points: points})
 	return nil
 }
 
@@ -260,11 +356,16 @@ func (fg *fieldGroup) append(t int64, v model.FieldValue) error {
 // checkPoint validates a point written through the library (ParseLines
 // produces only valid points).
 func (db *DB) checkPoint(p *model.Point) error {
+	if err := checkSeries(p); err != nil {
+		return err
+	}
+	return checkFields(p)
+}
+
+// checkSeries validates a point's measurement and tags.
+func checkSeries(p *model.Point) error {
 	if p.Measurement == "" {
 		return fmt.Errorf("empty measurement")
-	}
-	if len(p.Fields) == 0 {
-		return fmt.Errorf("no fields")
 	}
 	for i, t := range p.Tags {
 		switch {
@@ -275,6 +376,14 @@ func (db *DB) checkPoint(p *model.Point) error {
 		case i > 0 && p.Tags[i-1].Key >= t.Key:
 			return fmt.Errorf("tags are not sorted by key or repeat key %q", t.Key)
 		}
+	}
+	return nil
+}
+
+// checkFields validates a point's fields.
+func checkFields(p *model.Point) error {
+	if len(p.Fields) == 0 {
+		return fmt.Errorf("no fields")
 	}
 	for _, f := range p.Fields {
 		switch {
