@@ -74,10 +74,10 @@ type parser struct {
 	strs []byte
 	// names caches identifiers by a hash of their text, so that a name
 	// repeated through the file (types, fields, variables) is stored once.
-	names [512]string
-	depth int   // current expression nesting
-	prev  token // the token before the current one
-	stop  int   // parseFile stops at a statement starting at or after this offset
+	names  [512]string
+	depth  int     // current expression nesting
+	prev   token   // the token before the current one
+	stop   int     // parseFile stops at a statement starting at or after this offset
 	source *string // a copy of the source, for the facts
 
 	// Slabs for the most frequent nodes, to allocate them in bulk.
