@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/accretedb/accrete/influxcompat"
 	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/storage"
 )
@@ -183,5 +184,64 @@ func TestSchedulerSkipsDisabledAggregates(t *testing.T) {
 		}
 		synctest.Wait() // enabling wakes the scheduler at once
 		checkLines(t, dump(t, db, "", "cpu_1m", time.Second), fmt.Sprintf("cpu_1m,host=a usage_mean=1 %d", t0.Unix()))
+	})
+}
+
+// TestSchedulerResample runs two continuous queries over one source, one
+// with RESAMPLE EVERY 10s FOR 2m: the scheduler refreshes it every 10 s,
+// so a late point shows in its target within 10 s, and the other one at
+// the next minute. FOR does not limit what is folded in: a point older
+// than FOR still updates its bucket exactly.
+func TestSchedulerResample(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db, _ := testDB(t, nil)
+		e := testEngine(t, db, nil)
+		x := influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{ContinuousQueries: NewInfluxQL(e)})
+		t0 := time.Now()
+		for _, q := range []string{
+			"CREATE CONTINUOUS QUERY fast ON db RESAMPLE EVERY 10s FOR 2m BEGIN SELECT mean(usage) INTO cpu_fast FROM cpu GROUP BY time(1m), host END",
+			"CREATE CONTINUOUS QUERY plain ON db BEGIN SELECT mean(usage) INTO cpu_plain FROM cpu GROUP BY time(1m), host END",
+		} {
+			if got := influx(t, x, q); got != `[{"statement_id":0}]` {
+				t.Fatalf("%s: %s", q, got)
+			}
+		}
+		if d, _ := e.Get("fast"); d.Every != Duration(10*time.Second) || d.For != Duration(2*time.Minute) {
+			t.Fatalf("fast: every %v, for %v", d.Every, d.For)
+		}
+		writePoints(t, db, pt("a", t0.Add(10*time.Second), 1))
+		stop := startScheduler(t, e, nil)
+		defer stop()
+		time.Sleep(time.Minute + time.Second)
+		synctest.Wait()
+		line := func(m string, v float64) string { return fmt.Sprintf("%s,host=a mean=%v %d", m, v, t0.Unix()) }
+		checkLines(t, dump(t, db, "", "cpu_fast", time.Second), line("cpu_fast", 1))
+		checkLines(t, dump(t, db, "", "cpu_plain", time.Second), line("cpu_plain", 1))
+
+		// At 1m01s a late point for the first minute: the fast query has it
+		// at 1m10s, the plain one at 2m.
+		writePoints(t, db, pt("a", t0.Add(20*time.Second), 3))
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		checkLines(t, dump(t, db, "", "cpu_fast", time.Second), line("cpu_fast", 2))
+		checkLines(t, dump(t, db, "", "cpu_plain", time.Second), line("cpu_plain", 1))
+		time.Sleep(50 * time.Second)
+		synctest.Wait()
+		checkLines(t, dump(t, db, "", "cpu_plain", time.Second), line("cpu_plain", 2))
+
+		// At 5m01s, a point for the first minute, older than FOR (2m).
+		time.Sleep(3 * time.Minute)
+		writePoints(t, db, pt("a", t0.Add(30*time.Second), 8))
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		checkLines(t, dump(t, db, "", "cpu_fast", time.Second), line("cpu_fast", 4))
+		st, err := e.Status("fast")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Due every 10 s from 0 to 5m10s.
+		if st.Runs != 32 {
+			t.Errorf("fast ran %d times, want 32", st.Runs)
+		}
 	})
 }
