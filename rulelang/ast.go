@@ -161,7 +161,7 @@ type Block struct {
 // "name: Type" (Type set) or an aggregation variable "name: FUNC(expr)"
 // (Agg set). Exactly one of Type and Agg is non-nil.
 type Binding struct {
-	Name *Ident
+	Name Ident
 	Type *Ident
 	Agg  *CallExpr
 }
@@ -182,8 +182,8 @@ type BasicLit struct {
 
 // SelectorExpr is a field reference "x.sel".
 type SelectorExpr struct {
-	X   *Ident
-	Sel *Ident
+	X   Ident
+	Sel Ident
 }
 
 // UnaryExpr is "-x" or "NOT x".

@@ -530,7 +530,11 @@ func (p *parser) parseBlock() *Block {
 	bindings := p.bindingBuf[:0]
 	for {
 		bd := p.bindings.new()
-		bd.Name = p.ident("variable name")
+		if p.tok() != tokIdent {
+			p.failExpected("variable name")
+		}
+		bd.Name.NamePos, bd.Name.Name = p.pos(), p.name()
+		p.next()
 		p.expect(tokColon, "':' after the variable name")
 		name := p.ident("type name or aggregate function")
 		if p.tok() == tokLparen {
@@ -663,15 +667,22 @@ func (p *parser) parseUnary() Expr {
 func (p *parser) parsePrimary() Expr {
 	switch p.tok() {
 	case tokIdent:
-		id := p.takeIdent()
-		switch p.tok() {
-		case tokPeriod:
+		pos, name := p.pos(), p.name()
+		p.next()
+		if p.tok() == tokPeriod {
 			p.next()
+			if p.tok() != tokIdent && !p.tok().isKeyword() {
+				p.failExpected("field name after '.'")
+			}
 			s := p.sels.new()
-			s.X = id
-			s.Sel = p.fieldName("field name after '.'")
+			s.X.NamePos, s.X.Name = pos, name
+			s.Sel.NamePos, s.Sel.Name = p.pos(), p.name()
+			p.next()
 			return s
-		case tokLparen:
+		}
+		id := p.idents.new()
+		id.NamePos, id.Name = pos, name
+		if p.tok() == tokLparen {
 			return p.parseCall(id)
 		}
 		return id
