@@ -21,6 +21,7 @@ import (
 //	accrete_aggregate_points_read_total               source values and lower-level states read
 //	accrete_aggregate_points_written_total            target points written
 //	accrete_aggregate_enabled                         1 when the scheduler refreshes it
+//	accrete_aggregate_last_error_info                 1, label error: the last refresh's error (only after a failure)
 func (e *Engine) Collector() prometheus.Collector { return collector{e} }
 
 type collector struct{ e *Engine }
@@ -75,11 +76,17 @@ var metrics = func() []metric {
 	}
 }()
 
+// lastErrorDesc carries the error of a failed last refresh as a label.
+var lastErrorDesc = prometheus.NewDesc("accrete_aggregate_last_error_info",
+	"1 with the error of the last refresh when it failed; absent when it succeeded.",
+	[]string{"aggregate", "database", "error"}, nil)
+
 // Describe implements prometheus.Collector.
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range metrics {
 		ch <- m.desc
 	}
+	ch <- lastErrorDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -93,6 +100,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		d := a.cur.Load()
 		for _, m := range metrics {
 			ch <- prometheus.MustNewConstMetric(m.desc, m.typ, m.value(&s, d.Enabled), d.Name, d.Database)
+		}
+		if s.LastError != "" {
+			ch <- prometheus.MustNewConstMetric(lastErrorDesc, prometheus.GaugeValue, 1, d.Name, d.Database, s.LastError)
 		}
 	}
 }

@@ -213,6 +213,56 @@ func TestAggregatesErrors(t *testing.T) {
 	ts.expect(t, "DELETE", "/api/v1/aggregates/c", "", 404)
 }
 
+// TestAggregatesFailure makes a refresh fail (the target holds the output
+// field with another type) and reads the failure in the refresh's answer,
+// the status and /metrics; a successful refresh clears the last error.
+func TestAggregatesFailure(t *testing.T) {
+	ts := newAggServer(t)
+	ts.expect(t, "POST", "/write?db=db&precision=s", "cpu,host=a usage=10 0\ncpu_1m,host=a usage_mean=\"text\" 0\n", 204)
+	ts.expect(t, "POST", "/api/v1/aggregates", `{"name": "cpu_1m", "database": "db", "source": "cpu", "target": "cpu_1m",
+		"interval": "1m", "group_by": ["host"], "fields": [{"field": "usage", "function": "mean"}]}`, 201)
+	code, got, _ := ts.do(t, "POST", "/api/v1/aggregates/cpu_1m/refresh", nil)
+	if code < 400 || !strings.Contains(got, `refresh of \"cpu_1m\"`) || !strings.Contains(got, "usage_mean") {
+		t.Fatalf("refresh into a conflicting field: %d %s", code, got)
+	}
+	var v struct {
+		Status struct {
+			Runs      int    `json:"runs"`
+			Failures  int    `json:"failures"`
+			LastError string `json:"last_error"`
+			LastRun   string `json:"last_run"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(ts.expect(t, "GET", "/api/v1/aggregates/cpu_1m", "", 200)), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Status.Runs != 1 || v.Status.Failures != 1 || !strings.Contains(v.Status.LastError, "usage_mean") || v.Status.LastRun != "1970-01-01T00:02:00Z" {
+		t.Errorf("status after the failure: %+v", v.Status)
+	}
+	metrics := ts.expect(t, "GET", "/metrics", "", 200)
+	for _, s := range []string{
+		`accrete_aggregate_failures_total{aggregate="cpu_1m",database="db"} 1`,
+		`accrete_aggregate_last_run_success{aggregate="cpu_1m",database="db"} 0`,
+		`accrete_aggregate_last_run_timestamp_seconds{aggregate="cpu_1m",database="db"} 120`,
+		`accrete_aggregate_last_error_info{aggregate="cpu_1m",database="db",error="refresh of \"cpu_1m\": `,
+	} {
+		if !strings.Contains(metrics, s) {
+			t.Errorf("/metrics lacks %s", s)
+		}
+	}
+
+	// Dropping the conflicting field lets the next refresh succeed.
+	ts.expect(t, "POST", "/query?db=db&q="+url.QueryEscape("DROP MEASUREMENT cpu_1m"), "", 200)
+	got = ts.expect(t, "POST", "/api/v1/aggregates/cpu_1m/refresh", "", 200)
+	if !strings.Contains(got, `"buckets_materialized":1`) {
+		t.Errorf("refresh after the fix: %s", got)
+	}
+	metrics = ts.expect(t, "GET", "/metrics", "", 200)
+	if strings.Contains(metrics, "accrete_aggregate_last_error_info") || !strings.Contains(metrics, `accrete_aggregate_last_run_success{aggregate="cpu_1m",database="db"} 1`) {
+		t.Errorf("/metrics after a successful refresh:\n%s", metrics)
+	}
+}
+
 func TestAggregatesConfig(t *testing.T) {
 	yml := `
 databases:
