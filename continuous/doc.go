@@ -42,8 +42,11 @@
 // markers it consumed and the advanced watermark, so a refresh interrupted
 // at any point — by an error or a crash — is completed by the next one and
 // never counts anything twice. [Engine.RefreshRange] recomputes a range
-// from the source first (a backfill). The storage layout is in
-// docs/format.md.
+// from the source first (a backfill). A refresh consumes the dirty markers
+// that existed when it started, each (group, bucket) once however many
+// markers name it; markers of writes arriving meanwhile wait for the next
+// refresh, so a steady stream of late points cannot keep one refresh
+// running. The storage layout is in docs/format.md.
 //
 // # Aggregates of aggregates
 //
@@ -84,14 +87,19 @@
 //
 // [InfluxQL] implements CREATE, SHOW and DROP CONTINUOUS QUERY on the same
 // engine (the influxcompat executor's extension point); a continuous query
-// is an aggregate like any other.
+// is an aggregate like any other. RESAMPLE EVERY sets how often the
+// scheduler refreshes it (Every), so late points show in the target within
+// EVERY; RESAMPLE FOR is kept for SHOW CONTINUOUS QUERIES only, as late
+// points are folded in exactly whatever their age (InfluxDB recomputes
+// only the last FOR).
 //
 // # Status and metrics
 //
 // [Engine.Status] reports per aggregate the last run, its duration and
 // statistics, counts of runs, failures, buckets recomputed, materialized
-// and deleted, points read and written, the watermark and the lag; the
-// [Engine.Collector] exports them to Prometheus. The watermark is
+// and deleted, points read and written, the watermark, the lag and the
+// last error; the [Engine.Collector] exports them to Prometheus (the last
+// error as the label of accrete_aggregate_last_error_info). The watermark is
 // persisted; the counters start at zero when the engine opens.
 //
 // # Concurrency
