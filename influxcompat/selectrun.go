@@ -426,12 +426,14 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr, fn func(*
 		// leaves one row per group.
 		limit = 1
 	}
-	perSeries := 0
+	perSeries, alone := 0, 0
 	if limit > 0 {
 		// One point more than a series can contribute keeps it in the
 		// merge as long as InfluxDB's merge keeps it, for the same order
-		// of equal times.
+		// of equal times. A series alone in its group has no equal times
+		// to order: it needs only what the group keeps.
 		perSeries = p.offset + limit + 1
+		alone = p.offset + limit
 	}
 	q := &query.RawQuery{
 		Database:        s.db,
@@ -443,6 +445,7 @@ func (p *selectPlan) rawRows(x *execution, s *source, cond query.Expr, fn func(*
 		Fields:          names,
 		Descending:      !p.ascending,
 		Limit:           perSeries,
+		AloneLimit:      alone,
 		SOffset:         p.soffset,
 		SLimit:          p.slimit,
 	}

@@ -631,6 +631,9 @@ func TestRawProperty(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			q.GroupBy = []string{"host"}
 		}
+		if q.Limit > 0 && q.Condition == nil && rng.IntN(2) == 0 {
+			q.AloneLimit = 1 + rng.IntN(3)
+		}
 		got, err := e.Raw(context.Background(), snap, q)
 		if err != nil {
 			t.Fatal(err)
@@ -672,9 +675,32 @@ func naiveRaw(q *RawQuery, pts []modelPoint) *RawResult {
 		s.Values = append(s.Values, vals...)
 	}
 	sort.Strings(keys)
+	// Without a condition every series of a group is read: count them to
+	// tell the series alone in their group.
+	groupSize := map[string]int{}
+	groupOf := func(tags model.Tags) string {
+		var gt []string
+		for _, key := range q.GroupBy {
+			v, _ := tags.Get(key)
+			gt = append(gt, v)
+		}
+		return strings.Join(gt, "\x00")
+	}
+	seen := map[string]bool{}
+	for _, p := range pts {
+		key := string(model.AppendSeriesKey(nil, "m", p.tags))
+		if !seen[key] {
+			seen[key] = true
+			groupSize[groupOf(p.tags)]++
+		}
+	}
 	res := &RawResult{}
 	for _, k := range keys {
 		s := bySeries[k]
+		limit := q.Limit
+		if q.AloneLimit > 0 && q.Limit > 0 && groupSize[groupOf(s.Tags)] == 1 {
+			limit = q.AloneLimit
+		}
 		// Sort the series' points by time.
 		idx := make([]int, s.Len())
 		for i := range idx {
@@ -684,8 +710,8 @@ func naiveRaw(q *RawQuery, pts []modelPoint) *RawResult {
 		if q.Descending {
 			slices.Reverse(idx)
 		}
-		if q.Limit > 0 && len(idx) > q.Limit {
-			idx = idx[:q.Limit]
+		if limit > 0 && len(idx) > limit {
+			idx = idx[:limit]
 		}
 		out := RawSeries{Key: s.Key, Tags: s.Tags}
 		for _, i := range idx {

@@ -27,6 +27,11 @@ type RawQuery struct {
 	// Limit, when positive, keeps only the first Limit points of each
 	// series in the query's time order.
 	Limit int
+	// AloneLimit, when positive, replaces Limit for a series that is the
+	// only one of its group (a caller that merges the series of a group
+	// may need more points of each than the group keeps, but not of a
+	// series merged with none).
+	AloneLimit int
 	// SOffset and SLimit page through the groups as in [AggregateQuery].
 	SOffset, SLimit int
 }
@@ -108,8 +113,21 @@ func (e *Engine) Raw(ctx context.Context, snap Snapshot, q *RawQuery) (*RawResul
 	for g := range res.Groups {
 		res.Groups[g].Tags = plan.tags[g]
 	}
+	var groupSize []int
+	if q.AloneLimit > 0 && q.Limit > 0 {
+		groupSize = make([]int, len(plan.tags))
+		for _, g := range plan.group {
+			groupSize[g]++
+		}
+	}
 	err = ordered(ctx, len(plan.series), e.workers,
-		func(w, i int) (RawSeries, error) { return rd.run(ctx, w, plan.series[i]) },
+		func(w, i int) (RawSeries, error) {
+			limit := q.Limit
+			if groupSize != nil && groupSize[plan.group[i]] == 1 {
+				limit = q.AloneLimit
+			}
+			return rd.run(ctx, w, plan.series[i], limit)
+		},
 		func(i int, s RawSeries) error {
 			if s.Len() > 0 {
 				g := &res.Groups[plan.group[i]]
@@ -176,7 +194,8 @@ func (rd *rawReader) close() {
 	}
 }
 
-func (rd *rawReader) run(ctx context.Context, w int, s storage.Series) (RawSeries, error) {
+// run reads the points of one series, at most limit (0: all).
+func (rd *rawReader) run(ctx context.Context, w int, s storage.Series, limit int) (RawSeries, error) {
 	out := RawSeries{Key: s.Key, Tags: s.Tags}
 	var match matcher
 	if rd.q.Condition != nil {
@@ -189,15 +208,15 @@ func (rd *rawReader) run(ctx context.Context, w int, s storage.Series) (RawSerie
 	}
 	sc := rd.scratchOf(w)
 	sc.r.tags = s.Tags
-	if rd.q.Descending && rd.q.Limit == 1 && match == nil {
+	if rd.q.Descending && limit == 1 && match == nil {
 		err := rd.newestPoint(sc, s, &out)
 		return out, err
 	}
-	if rd.q.Descending && rd.q.Limit > 0 {
-		err := rd.lastPoints(ctx, sc, s, match, &out)
+	if rd.q.Descending && limit > 0 {
+		err := rd.lastPoints(ctx, sc, s, match, limit, &out)
 		return out, err
 	}
-	if err := rd.scan(ctx, sc, s, match, rd.q.Range, rd.q.Limit, &out); err != nil {
+	if err := rd.scan(ctx, sc, s, match, rd.q.Range, limit, &out); err != nil {
 		return out, err
 	}
 	if rd.q.Descending {
@@ -296,13 +315,13 @@ func (rd *rawReader) newestPoint(sc *rawScratch, s storage.Series, out *RawSerie
 	return nil
 }
 
-// lastPoints sets out to the newest Limit points of s, newest first,
+// lastPoints sets out to the newest limit points of s, newest first,
 // reading windows of time backwards from the end of the range so that it
 // does not read the whole series: within each data partition the window
 // starts at a 1024th of the partition and grows fourfold while too few
 // points turn up.
-func (rd *rawReader) lastPoints(ctx context.Context, sc *rawScratch, s storage.Series, match matcher, out *RawSeries) error {
-	need := rd.q.Limit
+func (rd *rawReader) lastPoints(ctx context.Context, sc *rawScratch, s storage.Series, match matcher, limit int, out *RawSeries) error {
+	need := limit
 	var win RawSeries // scratch for one window
 	// No point is newer than the newest value of a returned field: start
 	// there rather than at the end of the range or partition.
