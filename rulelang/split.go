@@ -25,9 +25,11 @@ const (
 	maxParts    = 16
 )
 
-// numParts returns the number of parts to cut a file of size bytes into.
+// numParts returns the number of parts to cut a file of size bytes into:
+// two per processor, so that when other work holds a processor up, the
+// scheduler can hand the parts of its goroutine to the others.
 func numParts(size int) int {
-	return min(runtime.GOMAXPROCS(0), maxParts, size/minPartSize)
+	return min(2*runtime.GOMAXPROCS(0), maxParts, size/minPartSize)
 }
 
 // splitPoints returns the offsets at which to cut src into about n parts:
