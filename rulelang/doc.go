@@ -41,6 +41,15 @@
 // positions. All three functions are safe for concurrent use on different
 // inputs; a File or Program must not be modified while it is being read.
 //
+// Large inputs use every processor: ParseFile cuts a file at lines that
+// start a statement and parses the parts concurrently, keeping a part only
+// when the parser of the text before it stopped exactly at the cut, so the
+// tree and diagnostics are those of parsing in one piece; Check checks the
+// statements in parts once the types are declared, then numbers the rules
+// in file order. Facts, the bulk of large files, keep their arguments in
+// pointer-free records over a copy of the source, and program facts'
+// strings share that copy, which stays alive as long as they do.
+//
 // # Diagnostics
 //
 // The scanner, parser and checker never stop at the first problem. Errors
