@@ -58,6 +58,8 @@ type Decoder struct {
 	tags   Tags
 }
 
+var newline = []byte{'\n'}
+
 // maxInterned bounds the interned names a Decoder keeps between calls.
 const maxInterned = 1 << 16
 
@@ -92,7 +94,6 @@ func (dc *Decoder) Decode(data []byte, opts ParseOptions) (*Decoded, error) {
 
 // reset empties the decoder's result, keeping its buffers.
 func (dc *Decoder) reset() {
-	clear(dc.d.Points) // let the collector have the previous batch
 	dc.d.Points = dc.d.Points[:0]
 	dc.d.SeriesOf = dc.d.SeriesOf[:0]
 	clear(dc.d.Series)
@@ -152,7 +153,7 @@ func (dc *Decoder) fast(data []byte, opts *ParseOptions) bool {
 	prec := int64(opts.Precision)
 	now := opts.Now - opts.Now%prec
 	maxLine := opts.MaxLineBytes
-	if n := len(data) / 64; cap(dc.d.Points) < n {
+	if n := bytes.Count(data, newline) + 1; cap(dc.d.Points) < n {
 		dc.d.Points = make([]Point, 0, n)
 		dc.d.SeriesOf = make([]int32, 0, n)
 	}

@@ -13,13 +13,39 @@ import (
 
 // maxPooledBuffer is the largest body buffer kept for reuse; larger ones
 // are left to the garbage collector.
-const maxPooledBuffer = 8 << 20
+const maxPooledBuffer = 16 << 20
 
+// Body buffers and decoders are kept in free lists rather than sync.Pools,
+// which drop their contents at every garbage collection: a steady stream
+// of large writes would allocate (and zero) megabytes per request.
 var (
-	bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	bodyBuffers = newFreeList[bodyBuffer](4)
+	decoders    = newFreeList[model.Decoder](4)
 	gzipReaders sync.Pool // of *gzip.Reader
-	decoders    = sync.Pool{New: func() any { return new(model.Decoder) }}
 )
+
+// freeList holds up to its capacity of reusable objects.
+type freeList[T any] chan *T
+
+func newFreeList[T any](n int) freeList[T] { return make(freeList[T], n) }
+
+// get returns a free object or a new one.
+func (f freeList[T]) get() *T {
+	select {
+	case x := <-f:
+		return x
+	default:
+		return new(T)
+	}
+}
+
+// put returns x to the list, or to the collector when the list is full.
+func (f freeList[T]) put(x *T) {
+	select {
+	case f <- x:
+	default:
+	}
+}
 
 // DecodedWriter is implemented by Writers that store a batch decoded by a
 // model.Decoder without regrouping its points by series (*accrete.DB
@@ -48,20 +74,20 @@ func (s *Server) write(r *http.Request) result {
 	}
 	rp := q.Get("rp")
 
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
+	buf := bodyBuffers.get()
+	buf.b = buf.b[:0]
 	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			bodyBuffers.Put(buf)
+		if cap(buf.b) <= maxPooledBuffer {
+			bodyBuffers.put(buf)
 		}
 	}()
-	if err := s.readBody(r, buf); err != nil {
+	if err := s.readBodyInto(r, buf); err != nil {
 		s.metrics.writeErrors.Inc()
 		return result{err: err}
 	}
-	dec := decoders.Get().(*model.Decoder)
-	defer decoders.Put(dec)
-	d, err := dec.Decode(buf.Bytes(), model.ParseOptions{
+	dec := decoders.get()
+	defer decoders.put(dec)
+	d, err := dec.Decode(buf.b, model.ParseOptions{
 		Precision: prec,
 		Now:       s.now().UnixNano(),
 	})
@@ -86,10 +112,23 @@ func (s *Server) write(r *http.Request) result {
 	return result{status: http.StatusNoContent}
 }
 
+// bodyBuffer holds a request body.
+type bodyBuffer struct{ b []byte }
+
 // readBody reads the request body into buf, decompressing it when its
 // Content-Encoding is gzip. A body longer than Options.MaxBodyBytes, before
 // or after decompression, fails with errBodyTooLarge.
 func (s *Server) readBody(r *http.Request, buf *bytes.Buffer) error {
+	var b bodyBuffer
+	if err := s.readBodyInto(r, &b); err != nil {
+		return err
+	}
+	buf.Write(b.b)
+	return nil
+}
+
+// readBodyInto is readBody into a reusable buffer.
+func (s *Server) readBodyInto(r *http.Request, buf *bodyBuffer) error {
 	limit := s.opts.MaxBodyBytes
 	var body io.Reader = r.Body
 	if limit > 0 {
@@ -98,11 +137,9 @@ func (s *Server) readBody(r *http.Request, buf *bytes.Buffer) error {
 		}
 		body = http.MaxBytesReader(nil, r.Body, limit)
 	}
+	size := int(r.ContentLength) // a guess of the decoded size
 	switch enc := r.Header.Get("Content-Encoding"); enc {
 	case "", "identity":
-		if r.ContentLength > 0 {
-			buf.Grow(int(r.ContentLength))
-		}
 	case "gzip":
 		zr, err := newGzipReader(body)
 		if err != nil {
@@ -113,23 +150,47 @@ func (s *Server) readBody(r *http.Request, buf *bytes.Buffer) error {
 		if limit > 0 {
 			body = io.LimitReader(zr, limit+1)
 		}
-		if r.ContentLength > 0 {
-			buf.Grow(4 * int(r.ContentLength))
-		}
+		size *= 8 // line protocol usually compresses 5 to 10 times
 	default:
 		return &requestError{status: http.StatusUnsupportedMediaType, msg: "unsupported Content-Encoding " + enc}
 	}
-	n, err := buf.ReadFrom(body)
+	if limit > 0 {
+		size = int(min(int64(size), limit+1))
+	}
+	if size > cap(buf.b) {
+		buf.b = make([]byte, 0, size)
+	}
+	var err error
+	buf.b, err = readAll(body, buf.b)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
 		return errBodyTooLarge
 	case err != nil:
 		return badRequest("%v", err)
-	case limit > 0 && n > limit:
+	case limit > 0 && int64(len(buf.b)) > limit:
 		return errBodyTooLarge
 	}
 	return nil
+}
+
+// readAll appends what r reads to b until io.EOF. Unlike
+// bytes.Buffer.ReadFrom, it fills b to its capacity before growing it, so
+// a reused buffer of the right size never grows.
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // newGzipReader returns a pooled gzip reader over r.

@@ -66,8 +66,9 @@ type DB struct {
 	users   sync.WaitGroup
 	closing atomic.Bool
 
-	kick   chan struct{} // wakes the compactor
-	stop   chan struct{} // closed by Close
+	kick   chan struct{}  // wakes the compactor
+	arenas chan *colArena // column arrays of write batches for reuse (ingest_arena.go)
+	stop   chan struct{}  // closed by Close
 	bgDone sync.WaitGroup
 }
 
@@ -101,13 +102,14 @@ func Open(dir string, opts *Options) (*DB, error) {
 		return nil, fmt.Errorf("cannot open storage in %q: %w", dir, err)
 	}
 	db := &DB{
-		opts:  o,
-		pdb:   pdb,
-		dir:   dir,
-		log:   o.Logger,
-		clock: o.Clock,
-		kick:  make(chan struct{}, 1),
-		stop:  make(chan struct{}),
+		opts:   o,
+		pdb:    pdb,
+		dir:    dir,
+		log:    o.Logger,
+		clock:  o.Clock,
+		kick:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+		arenas: make(chan *colArena, arenas),
 	}
 	db.mu.blockEnc = chunk.NewEncoder(&chunk.Options{Compression: chunk.NoCompression})
 	db.state.dbs = map[string]*database{}

@@ -25,6 +25,7 @@ type Batch struct {
 	writes   []*pendingWrite
 	sets     []WriteSet // the Write calls, for observers
 	groupOf  []*seriesGroup
+	arena    *colArena // the columns' arrays, taken by the first Write
 	key      []byte
 	err      error // sticky error of a failed Write
 	internal bool  // made by the DB for a delete or drop
@@ -247,6 +248,13 @@ func (b *Batch) group(w *pendingWrite, h *maphash.Hash, p *model.Point, i int) (
 // whose groups are in b.groupOf, to the columns of their groups.
 func (b *Batch) addValues(w *pendingWrite, database string, points []model.Point) error {
 	groupOf := b.groupOf[:len(points)]
+	if b.arena == nil {
+		b.arena = b.db.getArena()
+	}
+	b.arena.need = 0
+	for i := range points {
+		b.arena.need += len(points[i].Fields)
+	}
 	for i := range points {
 		p := &points[i]
 		g := groupOf[i]
@@ -260,7 +268,7 @@ func (b *Batch) addValues(w *pendingWrite, database string, points []model.Point
 					t = f.Value.Type()
 					w.types[mf] = t
 				}
-				fg = newFieldGroup(f.Key, t, g.pending)
+				fg = b.arena.newFieldGroup(f.Key, t, g.pending)
 				g.fields = append(g.fields, fg)
 			}
 			if err := fg.append(p.Time, f.Value); err != nil {
@@ -308,27 +316,6 @@ func (g *seriesGroup) field(hint int, name string) *fieldGroup {
 		}
 	}
 	return nil
-}
-
-// newFieldGroup returns a group with room for n values.
-func newFieldGroup(name string, t model.FieldType, n int) *fieldGroup {
-	fg := &fieldGroup{name: name}
-	c := &fg.cols
-	c.Type = t
-	c.Times = make([]int64, 0, n)
-	switch t {
-	case model.TypeFloat:
-		c.Floats = make([]float64, 0, n)
-	case model.TypeInteger:
-		c.Ints = make([]int64, 0, n)
-	case model.TypeUnsigned:
-		c.Uints = make([]uint64, 0, n)
-	case model.TypeString:
-		c.Strings = make([]string, 0, n)
-	case model.TypeBoolean:
-		c.Bools = make([]bool, 0, n)
-	}
-	return fg
 }
 
 // append adds a value, failing when its type is not the group's.
@@ -448,6 +435,10 @@ func (b *Batch) Discard() {
 	if !b.done {
 		b.done = true
 		b.pb.Close()
+		if b.arena != nil {
+			b.db.putArena(b.arena)
+			b.arena = nil
+		}
 	}
 }
 
