@@ -99,11 +99,12 @@ type ruleSite struct {
 	at   Pos
 }
 
-// checkPartsFor returns the number of parts to check n statements in: two
-// per processor, as for parsing (see numParts), with 4096 statements at
-// least in each. Tests replace it to exercise the cutting on small inputs.
+// checkPartsFor returns the number of parts to check n statements in:
+// several per processor, as for parsing (see numParts), with 2048
+// statements at least in each. Tests replace it to exercise the cutting on
+// small inputs.
 var checkPartsFor = func(n int) int {
-	return min(2*runtime.GOMAXPROCS(0), maxParts, n/4096)
+	return min(partsPerProc*runtime.GOMAXPROCS(0), maxParts, n/2048)
 }
 
 // checkParts checks stmts into out (same length): out[i] is the checked

@@ -36,23 +36,23 @@ func ParseFile(filename string, src []byte) (*File, error) {
 // parseWhole parses src in one piece.
 func parseWhole(filename string, src []byte) (*File, error) {
 	text := string(src)
-	p := newParser(filename, src, &text, 0, len(src), 0, math.MaxInt)
+	p := newParser(filename, src, &text, 0, len(src), math.MaxInt)
 	p.parseFile()
 	p.diags.list.Sort()
 	return p.file, p.diags.list.Err()
 }
 
 // newParser returns a parser reading src from offset start, which is 0 or
-// the start of a line, with firstLine lines before it. The parser's file
-// holds the statements, comments and line starts from start on; its
+// the start of a line; text is a copy of src. The parser's file holds the
+// statements, comments and line starts from start on, and numbers lines
+// from start (parseChunks shifts them when joining the parts); its
 // parseFile stops before the first statement that begins at or after
 // offset stop. The part up to offset end, the expected end of the
 // statements to parse, sizes its buffers.
-func newParser(filename string, src []byte, text *string, start, end, firstLine, stop int) *parser {
+func newParser(filename string, src []byte, text *string, start, end, stop int) *parser {
 	p := &parser{stop: stop, source: text}
 	p.file = &File{Name: filename}
 	p.file.lines.filename = filename
-	p.file.lines.first = firstLine
 	p.diags.lines = &p.file.lines
 	p.sc.initAt(&p.file.lines, src, start, end, &p.diags, true)
 	// Most statements take one line: size the list once.

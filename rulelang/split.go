@@ -21,15 +21,17 @@ import (
 // minPartSize is the size of the smallest part worth a processor of its
 // own; maxParts bounds the number of parts.
 const (
-	minPartSize = 1 << 20
-	maxParts    = 16
+	minPartSize  = 512 << 10
+	maxParts     = 64
+	partsPerProc = 4
 )
 
 // numParts returns the number of parts to cut a file of size bytes into:
-// two per processor, so that when other work holds a processor up, the
-// scheduler can hand the parts of its goroutine to the others.
+// several per processor, so that the scheduler can even out parts that
+// take longer (rules cost more per byte than facts) and processors that
+// other work holds up.
 func numParts(size int) int {
-	return min(2*runtime.GOMAXPROCS(0), maxParts, size/minPartSize)
+	return min(partsPerProc*runtime.GOMAXPROCS(0), maxParts, size/minPartSize)
 }
 
 // splitPoints returns the offsets at which to cut src into about n parts:
@@ -99,14 +101,15 @@ func parseChunks(filename string, src []byte, bounds []int) (*File, error) {
 	for j := 1; j < n; j++ {
 		wg.Go(func() {
 			defer func() { panics[j] = recover() }()
+			// The part numbers its lines from its start; the
+			// lines of its diagnostics are shifted when it is kept.
 			start, end := bounds[j], bounds[j+1]
-			first := bytes.Count(src[:start], newline)
-			p := newParser(filename, src, &text, start, end, first, end)
+			p := newParser(filename, src, &text, start, end, end)
 			p.parseFile()
 			parts[j] = p
 		})
 	}
-	parts[0] = newParser(filename, src, &text, 0, bounds[1], 0, bounds[1])
+	parts[0] = newParser(filename, src, &text, 0, bounds[1], bounds[1])
 	parts[0].parseFile()
 	wg.Wait()
 	for _, r := range panics {
@@ -153,13 +156,18 @@ func parseChunks(filename string, src []byte, bounds []int) (*File, error) {
 		f.Stmts = append(f.Stmts, p.file.Stmts...)
 		f.Comments = append(f.Comments, p.file.Comments...)
 		lines := p.file.lines.lines
+		shift := 0
 		if i > 0 {
 			// The part's first line start ends the previous part's
 			// table already.
 			lines = lines[1:]
+			shift = len(f.lines.lines) - 1
 		}
 		f.lines.lines = append(f.lines.lines, lines...)
-		diags = append(diags, p.diags.list...)
+		for _, d := range p.diags.list {
+			d.Pos.Line += shift
+			diags = append(diags, d)
+		}
 	}
 	diags.Sort()
 	return f, diags.Err()

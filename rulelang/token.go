@@ -264,8 +264,7 @@ func (p Position) String() string {
 // lineTable converts offsets to lines and columns.
 type lineTable struct {
 	filename string
-	lines    []int // offset of the first byte of each line from line first+1 on
-	first    int   // number of lines before lines[0]; 0 for a whole file
+	lines    []int // offset of the first byte of each line; lines[0] is 0 for a whole file
 	size     int
 }
 
@@ -281,5 +280,5 @@ func (t *lineTable) position(p Pos) Position {
 	if i < 0 {
 		i = 0
 	}
-	return Position{Filename: t.filename, Offset: off, Line: t.first + i + 1, Column: off - t.lines[i] + 1}
+	return Position{Filename: t.filename, Offset: off, Line: i + 1, Column: off - t.lines[i] + 1}
 }
