@@ -484,6 +484,12 @@ func addColumns(cols *chunk.Columns, iv Interval, accs []*bucketAcc) {
 		}
 		for _, acc := range accs {
 			st := acc.bucket(start)
+			if cols.Type == model.TypeInteger && addInts(st, ts[i:j], cols.Ints[i:j]) {
+				continue
+			}
+			if cols.Type == model.TypeUnsigned && addUints(st, ts[i:j], cols.Uints[i:j]) {
+				continue
+			}
 			if fa, ok := st.(aggregate.FloatAdder); ok && cols.Type == model.TypeFloat {
 				fs := cols.Floats[i:j]
 				for k, f := range fs {
@@ -503,6 +509,81 @@ func addColumns(cols *chunk.Columns, iv Interval, accs []*bucketAcc) {
 		}
 		i = j
 	}
+}
+
+// addInts adds the integers vs at times ts (ascending) to st without a
+// call through the State interface per value, and reports whether it knew
+// st's type. A selector (min, max, first, last) selects the same point
+// whatever the order of its input, so it is offered only the point it
+// would keep: the first of the smallest or largest values, the first or
+// the last point.
+func addInts(st aggregate.State, ts []int64, vs []int64) bool {
+	switch st := st.(type) {
+	case *aggregate.MaxState:
+		k := 0
+		for i, v := range vs {
+			if v > vs[k] {
+				k = i
+			}
+		}
+		st.Add(ts[k], model.Int(vs[k]))
+	case *aggregate.MinState:
+		k := 0
+		for i, v := range vs {
+			if v < vs[k] {
+				k = i
+			}
+		}
+		st.Add(ts[k], model.Int(vs[k]))
+	case *aggregate.FirstState:
+		st.Add(ts[0], model.Int(vs[0]))
+	case *aggregate.LastState:
+		st.Add(ts[len(ts)-1], model.Int(vs[len(vs)-1]))
+	case *aggregate.MeanState:
+		for i, v := range vs {
+			st.Add(ts[i], model.Int(v))
+		}
+	case *aggregate.SumState:
+		for i, v := range vs {
+			st.Add(ts[i], model.Int(v))
+		}
+	case *aggregate.CountState:
+		for i := range vs {
+			st.AddFloat(ts[i], 0)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// addUints is addInts for unsigned integers.
+func addUints(st aggregate.State, ts []int64, vs []uint64) bool {
+	switch st := st.(type) {
+	case *aggregate.MaxState:
+		k := 0
+		for i, v := range vs {
+			if v > vs[k] {
+				k = i
+			}
+		}
+		st.Add(ts[k], model.Uint(vs[k]))
+	case *aggregate.MinState:
+		k := 0
+		for i, v := range vs {
+			if v < vs[k] {
+				k = i
+			}
+		}
+		st.Add(ts[k], model.Uint(vs[k]))
+	case *aggregate.FirstState:
+		st.Add(ts[0], model.Uint(vs[0]))
+	case *aggregate.LastState:
+		st.Add(ts[len(ts)-1], model.Uint(vs[len(vs)-1]))
+	default:
+		return false
+	}
+	return true
 }
 
 // runAligned reads the fields of the calls and of the condition together
