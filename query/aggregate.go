@@ -211,9 +211,13 @@ func (e *Engine) Aggregate(ctx context.Context, snap Snapshot, q *AggregateQuery
 	for g := range res.Groups {
 		res.Groups[g] = AggregateGroup{Tags: plan.tags[g], Calls: make([][]Bucket, len(q.Calls))}
 	}
-	err = ordered(ctx, len(plan.series), e.workers,
-		func(w, i int) ([][]Bucket, error) { return sc.run(ctx, w, plan.series[i]) },
-		func(i int, part [][]Bucket) error {
+	units := sc.units(len(plan.series), e.workers)
+	err = ordered(ctx, len(units), e.workers,
+		func(w, u int) ([][]Bucket, error) {
+			return sc.run(ctx, w, plan.series[units[u].series], units[u].calls)
+		},
+		func(u int, part [][]Bucket) error {
+			i := units[u].series
 			g := &res.Groups[plan.group[i]]
 			for c := range part {
 				for k := range part[c] {
@@ -402,8 +406,49 @@ func (a *seriesAggregator) close() {
 	}
 }
 
-// run computes, on worker w, the buckets of every call over one series.
-func (a *seriesAggregator) run(ctx context.Context, w int, s storage.Series) ([][]Bucket, error) {
+// readUnit is what one worker computes at a time: the calls of one
+// series, all of them when calls is nil.
+type readUnit struct {
+	series int
+	calls  []bool // calls[i]: compute call i
+}
+
+// units splits the reading of n series into units: one per series, or,
+// when there are fewer series than workers and the calls read several
+// fields without a condition on fields, one per series and field, so that
+// every worker has some of the fields of a few series to read. Each call
+// of a series is in exactly one unit, and units come in series order, so
+// that merging their results in unit order merges every call's partials
+// in series order, as with one unit per series.
+func (a *seriesAggregator) units(n, workers int) []readUnit {
+	var fieldNames []string
+	if n < workers && a.match == nil {
+		for i, c := range a.calls {
+			if c.exists && !slices.Contains(fieldNames, a.calls[i].name) {
+				fieldNames = append(fieldNames, a.calls[i].name)
+			}
+		}
+	}
+	units := make([]readUnit, 0, n*max(1, len(fieldNames)))
+	for i := 0; i < n; i++ {
+		if len(fieldNames) < 2 {
+			units = append(units, readUnit{series: i})
+			continue
+		}
+		for _, f := range fieldNames {
+			calls := make([]bool, len(a.calls))
+			for k, c := range a.calls {
+				calls[k] = c.exists && c.name == f
+			}
+			units = append(units, readUnit{series: i, calls: calls})
+		}
+	}
+	return units
+}
+
+// run computes, on worker w, the buckets over one series of every call, or
+// of those calls selects when it is not nil (the others have none).
+func (a *seriesAggregator) run(ctx context.Context, w int, s storage.Series, calls []bool) ([][]Bucket, error) {
 	accs := make([]bucketAcc, len(a.q.Calls))
 	for i := range accs {
 		accs[i] = bucketAcc{call: &a.q.Calls[i], typ: a.calls[i].typ, iv: a.q.Interval}
@@ -421,7 +466,7 @@ func (a *seriesAggregator) run(ctx context.Context, w int, s storage.Series) ([]
 	if cond != nil && a.match != nil {
 		err = a.runAligned(ctx, sc, s, accs)
 	} else {
-		err = a.runColumns(ctx, sc.cur, s, accs)
+		err = a.runColumns(ctx, sc.cur, s, accs, calls)
 	}
 	if err != nil {
 		return nil, err
@@ -435,8 +480,13 @@ func (a *seriesAggregator) run(ctx context.Context, w int, s storage.Series) ([]
 
 // runColumns feeds each field's columns straight into the states of the
 // calls on that field: the path of queries without field conditions.
-func (a *seriesAggregator) runColumns(ctx context.Context, cur Cursor, s storage.Series, accs []bucketAcc) error {
+func (a *seriesAggregator) runColumns(ctx context.Context, cur Cursor, s storage.Series, accs []bucketAcc, calls []bool) error {
 	done := make([]bool, len(accs))
+	if calls != nil {
+		for i, c := range calls {
+			done[i] = !c
+		}
+	}
 	var group []*bucketAcc
 	for i := range accs {
 		if done[i] || !a.calls[i].exists {
