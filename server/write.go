@@ -157,7 +157,7 @@ func (s *Server) readBodyInto(r *http.Request, buf *bodyBuffer) error {
 	if limit > 0 {
 		size = int(min(int64(size), limit+1))
 	}
-	if size > cap(buf.b) {
+	if size > 2*cap(buf.b) { // a reused buffer that is a bit short grows in readAll
 		buf.b = make([]byte, 0, size)
 	}
 	var err error
