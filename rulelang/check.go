@@ -205,6 +205,8 @@ type checker struct {
 	// Terms are the bulk of large rule sets.
 	consts    slab[Const]
 	fieldRefs slab[FieldRef]
+	aggRefs   slab[AggRef]
+	unaries   slab[Unary]
 	binaries  slab[Binary]
 
 	ruleSlab     slab[Rule]
@@ -217,9 +219,11 @@ type checker struct {
 	actions      slab[Action]
 	termSlices   sliceSlab[Term]
 
-	scope   map[string]scopeEntry // variables of the rule being checked, when it has many
-	scratch mentions              // reused by mentions()
-	conjBuf []Term                // reused by classify
+	scope    map[string]scopeEntry // variables of the rule being checked, when it has many
+	scratch  mentions              // reused by mentions()
+	conjBuf  []Term                // reused by classify
+	filed    []filedTerm           // reused by classify
+	countBuf []int                 // reused by fileConjuncts
 
 	// Join edges and the join tree walk, reused across rules.
 	edgeBuf    []joinEdge
@@ -700,7 +704,9 @@ func (c *checker) term(r *Rule, e Expr) Term {
 		return k
 	case *Ident:
 		if a := c.lookupAgg(r, e.Name); a != nil {
-			return &AggRef{At: e.Pos(), Agg: a.Index, Name: a.Name}
+			ref := c.aggRefs.new()
+			ref.At, ref.Agg, ref.Name = e.Pos(), a.Index, a.Name
+			return ref
 		}
 		if v := c.lookupVar(r, e.Name); v != nil {
 			field := "id"
@@ -750,13 +756,17 @@ func (c *checker) term(r *Rule, e Expr) Term {
 				c.errorf(e.OpPos, msgLogicNotBool, "NOT", t)
 				return invalidTerm(e.OpPos)
 			}
-			return &Unary{At: e.OpPos, Op: OpNot, X: x}
+			u := c.unaries.new()
+			u.At, u.Op, u.X = e.OpPos, OpNot, x
+			return u
 		}
 		if t != TypeNumber {
 			c.errorf(e.OpPos, msgNegNotNumber, t)
 			return invalidTerm(e.OpPos)
 		}
-		return &Unary{At: e.OpPos, Op: OpNeg, X: x}
+		u := c.unaries.new()
+		u.At, u.Op, u.X = e.OpPos, OpNeg, x
+		return u
 	case *BinaryExpr:
 		return c.binary(e, c.term(r, e.X), c.term(r, e.Y))
 	}

@@ -32,6 +32,7 @@ func (c *checker) classify(r *Rule) {
 	incomplete := false
 	edges := c.edgeBuf[:0]
 	var index map[[2]int]int // edge by variable pair, once there are many
+	filed := c.filed[:0]
 	var conj []Term
 	if r.Cond != nil {
 		conj = conjunctTerms(r.Cond, c.conjBuf[:0])
@@ -47,16 +48,17 @@ func (c *checker) classify(r *Rule) {
 		}
 		vars := m.vars(len(r.Vars))
 		if len(m.aggs) > 0 {
-			c.threshold(r, t, m, vars)
+			if c.threshold(r, m, vars) {
+				filed = append(filed, filedTerm{toThresholds, t})
+			}
 			continue
 		}
 		switch len(vars) {
 		case 0:
-			main.Filters = append(main.Filters, t)
+			filed = append(filed, filedTerm{main.Index, t})
 			continue
 		case 1:
-			v := r.Vars[vars[0]]
-			v.Filters = append(v.Filters, t)
+			filed = append(filed, filedTerm{vars[0], t})
 			continue
 		}
 		if x, y, ok := fieldEquality(t); ok {
@@ -88,9 +90,11 @@ func (c *checker) classify(r *Rule) {
 			c.errorf(t.Pos(), msgJoinNotEquality, r.Vars[vars[0]].Name, r.Vars[vars[1]].Name)
 			continue
 		}
-		r.JoinFilters = append(r.JoinFilters, t)
+		filed = append(filed, filedTerm{toJoinFilters, t})
 	}
 	c.edgeBuf = edges[:0]
+	c.fileConjuncts(r, filed)
+	c.filed = filed[:0]
 	if agg {
 		c.joinTree(r, edges, !incomplete && len(c.diags.list) == nerr)
 		return
@@ -103,8 +107,62 @@ func (c *checker) classify(r *Rule) {
 	}
 }
 
-// threshold files a conjunct mentioning aggregation variables.
-func (c *checker) threshold(r *Rule, t Term, m *mentions, vars []int) {
+// filedTerm is a conjunct classified into the list to of its rule: the
+// filters of variable to when to >= 0, else the thresholds or the join
+// filters.
+type filedTerm struct {
+	to int
+	t  Term
+}
+
+const (
+	toThresholds  = -1
+	toJoinFilters = -2
+)
+
+// fileConjuncts stores the classified conjuncts in their lists, each cut
+// to its exact size from a shared chunk.
+func (c *checker) fileConjuncts(r *Rule, filed []filedTerm) {
+	if len(filed) == 0 {
+		return
+	}
+	nthr, njf := 0, 0
+	counts := c.countBuf[:0]
+	for range r.Vars {
+		counts = append(counts, 0)
+	}
+	c.countBuf = counts
+	for _, f := range filed {
+		switch f.to {
+		case toThresholds:
+			nthr++
+		case toJoinFilters:
+			njf++
+		default:
+			counts[f.to]++
+		}
+	}
+	r.Thresholds = c.termSlices.alloc(nthr)[:0]
+	r.JoinFilters = c.termSlices.alloc(njf)[:0]
+	for i, v := range r.Vars {
+		v.Filters = c.termSlices.alloc(counts[i])[:0]
+	}
+	for _, f := range filed {
+		switch f.to {
+		case toThresholds:
+			r.Thresholds = append(r.Thresholds, f.t)
+		case toJoinFilters:
+			r.JoinFilters = append(r.JoinFilters, f.t)
+		default:
+			v := r.Vars[f.to]
+			v.Filters = append(v.Filters, f.t)
+		}
+	}
+}
+
+// threshold checks a conjunct mentioning aggregation variables and reports
+// whether it is a threshold.
+func (c *checker) threshold(r *Rule, m *mentions, vars []int) bool {
 	var source *FieldRef
 	for _, f := range m.fields {
 		if f.Var != 0 {
@@ -114,12 +172,13 @@ func (c *checker) threshold(r *Rule, t Term, m *mentions, vars []int) {
 	}
 	switch {
 	case source == nil:
-		r.Thresholds = append(r.Thresholds, t)
+		return true
 	case len(vars) >= 2:
 		c.errorf(m.aggs[0].At, msgAggVarInJoin, m.aggs[0].Name)
 	default:
 		c.errorf(source.At, msgThresholdSource, m.aggs[0].Name, source.VarName, r.Vars[0].Name)
 	}
+	return false
 }
 
 // fieldEquality reports whether t is "a.f == b.g" for two different

@@ -88,6 +88,10 @@ type parser struct {
 	facts  slab[FactStmt]
 
 	calls    slab[CallExpr]
+	rules    slab[RuleDecl]
+	unaries  slab[UnaryExpr]
+	parens   slab[ParenExpr]
+	comments slab[Comment]
 	blocks   slab[Block]
 	bindings slab[Binding]
 
@@ -109,7 +113,9 @@ func (p *parser) next() {
 	p.prev = p.sc.tok
 	p.sc.next()
 	for p.sc.tok == tokComment {
-		p.file.Comments = append(p.file.Comments, &Comment{Slash: p.sc.pos, Text: p.text()})
+		c := p.comments.new()
+		c.Slash, c.Text = p.sc.pos, p.text()
+		p.file.Comments = append(p.file.Comments, c)
 		p.sc.next()
 	}
 }
@@ -469,7 +475,8 @@ func (p *parser) parseArgs() (lparen Pos, args []Arg, rparen Pos) {
 //
 //	rule name : {block} / {block} ... [/ condition] ==> action, ...
 func (p *parser) parseRule() *RuleDecl {
-	r := &RuleDecl{Rule: p.pos()}
+	r := p.rules.new()
+	r.Rule = p.pos()
 	p.next()
 	r.Name = p.ident("rule name")
 	p.expect(tokColon, "':' after the rule name")
@@ -612,7 +619,9 @@ func (p *parser) parseBinary(prec int) Expr {
 		pos := p.pos()
 		p.enter()
 		p.next()
-		x := &UnaryExpr{OpPos: pos, Op: OpNot, X: p.parseBinary(precNot)}
+		x := p.unaries.new()
+		x.OpPos, x.Op = pos, OpNot
+		x.X = p.parseBinary(precNot)
 		p.depth--
 		return p.parseBinaryRest(x, prec)
 	}
@@ -659,7 +668,9 @@ func (p *parser) parseUnary() Expr {
 		return lit
 	}
 	p.enter()
-	x := &UnaryExpr{OpPos: pos, Op: OpNeg, X: p.parseUnary()}
+	x := p.unaries.new()
+	x.OpPos, x.Op = pos, OpNeg
+	x.X = p.parseUnary()
 	p.depth--
 	return x
 }
@@ -703,7 +714,8 @@ func (p *parser) parsePrimary() Expr {
 		p.next()
 		return lit
 	case tokLparen:
-		x := &ParenExpr{Lparen: p.pos()}
+		x := p.parens.new()
+		x.Lparen = p.pos()
 		p.enter()
 		p.next()
 		x.X = p.parseExpr()
