@@ -104,7 +104,11 @@ type ruleSite struct {
 // statements at least in each. Tests replace it to exercise the cutting on
 // small inputs.
 var checkPartsFor = func(n int) int {
-	return min(partsPerProc*runtime.GOMAXPROCS(0), maxParts, n/2048)
+	procs := runtime.GOMAXPROCS(0)
+	if procs == 1 {
+		return 1
+	}
+	return min(partsPerProc*procs, maxParts, n/2048)
 }
 
 // checkParts checks stmts into out (same length): out[i] is the checked

@@ -31,7 +31,11 @@ const (
 // take longer (rules cost more per byte than facts) and processors that
 // other work holds up.
 func numParts(size int) int {
-	return min(partsPerProc*runtime.GOMAXPROCS(0), maxParts, size/minPartSize)
+	procs := runtime.GOMAXPROCS(0)
+	if procs == 1 {
+		return 1
+	}
+	return min(partsPerProc*procs, maxParts, size/minPartSize)
 }
 
 // splitPoints returns the offsets at which to cut src into about n parts:
