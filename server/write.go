@@ -77,7 +77,8 @@ func (s *Server) write(r *http.Request) result {
 	buf := bodyBuffers.get()
 	buf.b = buf.b[:0]
 	defer func() {
-		if cap(buf.b) <= maxPooledBuffer {
+		buf.zr.Reset(nil)
+		if cap(buf.b)+cap(buf.z) <= maxPooledBuffer {
 			bodyBuffers.put(buf)
 		}
 	}()
@@ -112,8 +113,12 @@ func (s *Server) write(r *http.Request) result {
 	return result{status: http.StatusNoContent}
 }
 
-// bodyBuffer holds a request body.
-type bodyBuffer struct{ b []byte }
+// bodyBuffer holds a request body: b the decoded one, z a compressed one
+// and zr a reader of z.
+type bodyBuffer struct {
+	b, z []byte
+	zr   bytes.Reader
+}
 
 // readBody reads the request body into buf, decompressing it when its
 // Content-Encoding is gzip. A body longer than Options.MaxBodyBytes, before
@@ -141,7 +146,17 @@ func (s *Server) readBodyInto(r *http.Request, buf *bodyBuffer) error {
 	switch enc := r.Header.Get("Content-Encoding"); enc {
 	case "", "identity":
 	case "gzip":
-		zr, err := newGzipReader(body)
+		// The compressed body is read whole first: in large reads rather
+		// than the decompressor's small ones, and decompressed from memory.
+		if int64(cap(buf.z)) < r.ContentLength {
+			buf.z = make([]byte, 0, r.ContentLength)
+		}
+		var err error
+		if buf.z, err = readAll(body, buf.z[:0]); err != nil {
+			return bodyError(err)
+		}
+		buf.zr.Reset(buf.z)
+		zr, err := newGzipReader(&buf.zr)
 		if err != nil {
 			return badRequest("%v", err)
 		}
@@ -161,17 +176,22 @@ func (s *Server) readBodyInto(r *http.Request, buf *bodyBuffer) error {
 		buf.b = make([]byte, 0, size)
 	}
 	var err error
-	buf.b, err = readAll(body, buf.b)
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		return errBodyTooLarge
-	case err != nil:
-		return badRequest("%v", err)
-	case limit > 0 && int64(len(buf.b)) > limit:
+	if buf.b, err = readAll(body, buf.b); err != nil {
+		return bodyError(err)
+	}
+	if limit > 0 && int64(len(buf.b)) > limit {
 		return errBodyTooLarge
 	}
 	return nil
+}
+
+// bodyError is the answer to a failed read of a request body.
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errBodyTooLarge
+	}
+	return badRequest("%v", err)
 }
 
 // readAll appends what r reads to b until io.EOF. Unlike
