@@ -173,3 +173,38 @@ func TestCheckInPartsMatchesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeFileInParts runs ParseFile and Check on a file large enough to
+// be cut on this machine (with two processors or more) and compares with
+// the whole.
+func TestLargeFileInParts(t *testing.T) {
+	src := benchProgram(2000, 20000)
+	if len(src) < 2*minPartSize {
+		t.Fatalf("file of %d bytes is too small to be cut", len(src))
+	}
+	if numParts(len(src)) > 1 && len(splitPoints(src, numParts(len(src)))) < 3 {
+		t.Fatal("no cut found in the generated file")
+	}
+	got, err := ParseFile("big.rules", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := parseWhole("big.rules", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Fatal("ParseFile differs from parsing in one piece")
+	}
+	prog, err := Check(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := checkInParts(want, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(prog, whole) || len(prog.Stmts) != 3+20000+2000 {
+		t.Fatalf("Check differs from checking in one piece (%d statements)", len(prog.Stmts))
+	}
+}
