@@ -390,7 +390,13 @@ func (p *parser) parseFactValue(s *FactStmt, a *factArg) {
 		}
 		// An operator follows: the literal starts an expression.
 		lit := p.lits.new()
-		lit.ValuePos, lit.ValueEnd, lit.Value = a.value, a.end, s.argValue(a)
+		lit.ValuePos, lit.ValueEnd = a.value, a.end
+		if a.kind == argString {
+			// The copy of the source may not be complete yet.
+			lit.Value = Value{Type: TypeString, Str: p.save(p.sc.src[a.value : a.end-2])}
+		} else {
+			lit.Value = s.argValue(a)
+		}
 		a.kind = argExpr
 		x = p.parseBinaryRest(lit, precOr)
 	} else {

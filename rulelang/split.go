@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // Large files are parsed in parts on several cores. Top-level statements
@@ -98,7 +99,10 @@ func looksLikeStmt(b []byte) bool {
 // concurrently, and joins the parts into one File.
 func parseChunks(filename string, src []byte, bounds []int) (*File, error) {
 	n := len(bounds) - 1
-	text := string(src)
+	// Each part copies its range of the source into buf, which facts
+	// refer to through text once every part is done (see FactStmt).
+	buf := make([]byte, len(src))
+	var text string
 	parts := make([]*parser, n)
 	panics := make([]any, n)
 	var wg sync.WaitGroup
@@ -108,14 +112,18 @@ func parseChunks(filename string, src []byte, bounds []int) (*File, error) {
 			// The part numbers its lines from its start; the
 			// lines of its diagnostics are shifted when it is kept.
 			start, end := bounds[j], bounds[j+1]
+			copy(buf[start:end], src[start:end])
 			p := newParser(filename, src, &text, start, end, end)
 			p.parseFile()
 			parts[j] = p
 		})
 	}
+	copy(buf[:bounds[1]], src[:bounds[1]])
 	parts[0] = newParser(filename, src, &text, 0, bounds[1], bounds[1])
 	parts[0].parseFile()
 	wg.Wait()
+	// buf is complete and never written again: an immutable string.
+	text = unsafe.String(unsafe.SliceData(buf), len(buf))
 	for _, r := range panics {
 		if r != nil {
 			panic(r)
