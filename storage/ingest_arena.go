@@ -12,6 +12,7 @@ type colArena struct {
 	ints   []int64 // times and integer values
 	floats []float64
 	uints  []uint64
+	groups []fieldGroup
 	need   int // values of the Write call being added, to size new arrays
 }
 
@@ -31,6 +32,8 @@ func (db *DB) getArena() *colArena {
 // putArena empties a and keeps it for reuse unless enough are kept.
 func (db *DB) putArena(a *colArena) {
 	a.ints, a.floats, a.uints = a.ints[:0], a.floats[:0], a.uints[:0]
+	clear(a.groups) // drop the names and columns of the last batch
+	a.groups = a.groups[:0]
 	select {
 	case db.arenas <- a:
 	default:
@@ -52,7 +55,11 @@ func carve[T any](buf *[]T, n, need int) []T {
 
 // newFieldGroup returns a group of type t with room for n values.
 func (a *colArena) newFieldGroup(name string, t model.FieldType, n int) *fieldGroup {
-	fg := &fieldGroup{name: name}
+	if len(a.groups) == cap(a.groups) {
+		a.groups = make([]fieldGroup, 0, max(64, 2*cap(a.groups)))
+	}
+	a.groups = append(a.groups, fieldGroup{name: name})
+	fg := &a.groups[len(a.groups)-1]
 	c := &fg.cols
 	c.Type = t
 	c.Times = carve(&a.ints, n, 2*a.need)

@@ -98,6 +98,9 @@ func (b *Batch) Write(database, rp string, points []model.Point) error {
 	// Pass 1 validates and finds each point's series group, counting
 	// points per group so that pass 2 allocates each column once.
 	groupOf := b.groupOf[:0]
+	if cap(groupOf) < len(points) {
+		groupOf = make([]*seriesGroup, 0, len(points))
+	}
 	var h maphash.Hash
 	h.SetSeed(w.seed)
 	for i := range points {
@@ -160,6 +163,9 @@ func (b *Batch) WriteDecoded(database, rp string, d *model.Decoded) error {
 		groups[si] = g
 	}
 	groupOf := b.groupOf[:0]
+	if cap(groupOf) < len(points) {
+		groupOf = make([]*seriesGroup, 0, len(points))
+	}
 	for i := range points {
 		p := &points[i]
 		si := d.SeriesOf[i]
