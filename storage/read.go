@@ -114,11 +114,15 @@ type Cursor struct {
 
 // NewCursor returns an unpositioned Cursor.
 func (r *Reader) NewCursor() *Cursor {
-	return &Cursor{r: r, dec: chunk.NewDecoder()}
+	return &Cursor{r: r}
 }
 
-// Close releases the cursor's iterator.
+// Close releases the cursor's iterator and decoder.
 func (c *Cursor) Close() error {
+	if c.dec != nil {
+		chunk.PutDecoder(c.dec)
+		c.dec = nil
+	}
 	if c.it == nil {
 		return nil
 	}
@@ -173,6 +177,16 @@ func (c *Cursor) SeekRP(rp uint32, series uint64, field uint32, minT, maxT int64
 	c.rp, c.series, c.field, c.minT, c.maxT = rp, series, field, minT, maxT
 	c.parts = parts[lo:hi]
 	return nil
+}
+
+// decoder returns the cursor's chunk decoder, taken from a pool shared by
+// all cursors on first use: a decoder's zstd state is costly to build for
+// every statement.
+func (c *Cursor) decoder() *chunk.Decoder {
+	if c.dec == nil {
+		c.dec = chunk.GetDecoder()
+	}
+	return c.dec
 }
 
 // openIter opens the cursor's iterator over the data space on first use.
@@ -253,7 +267,7 @@ func (c *Cursor) nextChunk() bool {
 		c.streaming = false
 		return false
 	}
-	if err := c.dec.Decode(v, &c.buf); err != nil {
+	if err := c.decoder().Decode(v, &c.buf); err != nil {
 		c.err = c.corrupt(err)
 		return false
 	}
@@ -306,7 +320,7 @@ func (c *Cursor) mergePartition() bool {
 
 // mergeValue decodes a chunk or block and merges it over buf.
 func (c *Cursor) mergeValue(v []byte) bool {
-	if err := c.dec.Decode(v, &c.run); err != nil {
+	if err := c.decoder().Decode(v, &c.run); err != nil {
 		c.err = c.corrupt(err)
 		return false
 	}

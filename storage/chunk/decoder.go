@@ -151,6 +151,15 @@ func newZstdDecoder() *zstd.Decoder {
 // is only a cache.
 var decoders = sync.Pool{New: func() any { return NewDecoder() }}
 
+// GetDecoder returns a Decoder from the pool that Decode uses, so that
+// short-lived readers share decoders (and their zstd state) instead of
+// building their own. Return it with PutDecoder when done.
+func GetDecoder() *Decoder { return decoders.Get().(*Decoder) }
+
+// PutDecoder returns d to the pool. The caller must not use d afterwards;
+// columns it decoded stay valid (they never alias a Decoder's buffers).
+func PutDecoder(d *Decoder) { decoders.Put(d) }
+
 // Decode decodes the chunk src into into using a Decoder from an internal
 // pool. See [Decoder.Decode].
 func Decode(src []byte, into *Columns) error {
