@@ -2,6 +2,7 @@ package downsample
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,7 @@ type Engine struct {
 	srcRet  func(database, rp, measurement string) time.Duration
 	wake    chan struct{}
 
+	seed   maphash.Seed  // of hashTags
 	seq    atomic.Uint64 // last marker sequence number
 	closed atomic.Bool
 
@@ -102,7 +104,7 @@ func Open(db *storage.DB, opts *Options) (*Engine, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{db: db, log: o.Logger, clock: o.Clock, maxOpen: o.MaxOpenBuckets, srcRet: o.SourceRetention,
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), seed: maphash.MakeSeed()}
 	e.mu.byName = map[string]*config{}
 	e.mu.bySource = map[mkey][]*config{}
 
@@ -209,7 +211,7 @@ func (e *Engine) install(c *config) {
 // compile links a normalized config to its lower tier and checks the tier.
 func (e *Engine) compile(id uint32, cfg Config) (*config, error) {
 	c := &config{id: id, cfg: cfg, outs: cfg.outputs(), iv: int64(cfg.Interval), grace: int64(cfg.Grace)}
-	c.open = map[string]*openSeries{}
+	c.open = map[uint64]*openSeries{}
 	c.marked = map[mark]struct{}{}
 	l := e.lowerOf(cfg)
 	if l == nil {

@@ -80,9 +80,8 @@ func (e *Engine) rebuildRaw(r *storage.Reader, c *config) error {
 	}
 	cur := r.NewCursor()
 	defer cur.Close()
-	var key []byte
 	for _, s := range series {
-		key = appendSeriesKey(key[:0], s.Tags)
+		h := hashTags(e.seed, s.Tags)
 		for _, in := range fields {
 			if err := cur.Seek(c.cfg.Database, c.cfg.RetentionPolicy, s.ID, in.field.ID, c.w, maxTime); err != nil {
 				return err
@@ -90,7 +89,7 @@ func (e *Engine) rebuildRaw(r *storage.Reader, c *config) error {
 			for cur.Next() {
 				cols := cur.Columns()
 				for i, t := range cols.Times {
-					ob := c.bucket(key, c.bucketOf(t), true)
+					ob := c.bucket(h, s.Tags, c.bucketOf(t), true)
 					ob.last = max(ob.last, t)
 					v := cols.Value(i)
 					for _, oi := range in.outs {
@@ -115,8 +114,11 @@ func (e *Engine) rebuildTier(r *storage.Reader, c *config) error {
 			if err != nil {
 				return err
 			}
-			key := k[len(prefix):]
-			ob := c.bucket(key, c.bucketOf(b), true)
+			tags, err := seriesTags(string(k[len(prefix):]))
+			if err != nil {
+				return fmt.Errorf("%w: state key %x: %v", errCorrupt, k, err)
+			}
+			ob := c.bucket(hashTags(e.seed, tags), tags, c.bucketOf(b), true)
 			c.merge(ob, sts)
 			ob.last = max(ob.last, b)
 			return nil
@@ -240,9 +242,11 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 	}
 	newW := c.closedBefore(now)
 	if all {
-		for _, s := range c.open {
-			for _, b := range s.buckets {
-				newW = max(newW, b.start+c.iv)
+		for _, head := range c.open {
+			for s := head; s != nil; s = s.next {
+				for _, b := range s.buckets {
+					newW = max(newW, b.start+c.iv)
+				}
 			}
 		}
 	}
@@ -509,8 +513,11 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 			if ub < upperW[i] {
 				continue
 			}
-			key := []byte(ob.series)
-			o := u.bucket(key, ub, true)
+			tags, err := seriesTags(ob.series)
+			if err != nil {
+				return err
+			}
+			o := u.bucket(hashTags(e.seed, tags), tags, ub, true)
 			if o.stale {
 				continue
 			}
@@ -547,11 +554,11 @@ func (e *Engine) restore(c *config, oldW int64, tk []taken) {
 	}
 	c.w = oldW
 	for _, t := range tk {
-		s := c.open[t.series]
+		s := c.series(t.s.hash, t.s.tags)
 		if s == nil {
-			s = &openSeries{key: t.series}
-			c.open[t.series] = s
-			c.bytes += seriesOverhead + int64(len(t.series))
+			s = &openSeries{hash: t.s.hash, key: t.s.key, tags: t.s.tags, next: c.open[t.s.hash]}
+			c.open[s.hash] = s
+			c.bytes += seriesBytes(s)
 		}
 		s.buckets = append(s.buckets, t.b)
 		c.nOpen++

@@ -49,7 +49,8 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 			if len(cfgs) == 0 {
 				continue
 			}
-			key = appendSeriesKey(key[:0], p.Tags)
+			h := hashTags(e.seed, p.Tags)
+			key = key[:0]
 			for _, cf := range cfgs {
 				if cf.cfg.SourceRetention > 0 {
 					if now == 0 {
@@ -67,22 +68,28 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 				}
 				if start < cf.w || closed {
 					if start < cf.w {
+						if len(key) == 0 {
+							key = appendSeriesKey(key, p.Tags)
+						}
 						if err := e.mark(b, cf, key, start); err != nil {
 							return err
 						}
 					}
 					continue
 				}
-				ob := cf.bucket(key, start, false)
+				ob := cf.bucket(h, p.Tags, start, false)
 				if ob == nil {
 					if cf.nOpen >= e.maxOpen {
 						cf.stats.Overflowed++
+						if len(key) == 0 {
+							key = appendSeriesKey(key, p.Tags)
+						}
 						if err := e.mark(b, cf, key, start); err != nil {
 							return err
 						}
 						continue
 					}
-					ob = cf.bucket(key, start, true)
+					ob = cf.bucket(h, p.Tags, start, true)
 				}
 				cf.stats.PointsFolded++
 				if ob.stale {
@@ -177,7 +184,7 @@ func (e *Engine) observeDelete(b *storage.Batch, c *storage.Change) error {
 				cf.markGen++
 				e.poke()
 			}
-			if os := cf.open[string(key)]; os != nil {
+			if os := cf.series(hashTags(e.seed, s.Tags), s.Tags); os != nil {
 				for _, ob := range os.buckets {
 					if ob.start >= lo && ob.start <= hi {
 						ob.stale = true

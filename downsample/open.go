@@ -1,7 +1,9 @@
 package downsample
 
 import (
+	"hash/maphash"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -30,8 +32,9 @@ type config struct {
 	// being written by the flush that moved it); the buckets from w on are
 	// open, held in open.
 	w int64
-	// open holds the open buckets by series key.
-	open map[string]*openSeries
+	// open holds the open buckets by a hash of the series' tags (see
+	// hashTags), colliding series chained.
+	open map[uint64]*openSeries
 	// nOpen counts the buckets of open; bytes estimates their memory.
 	nOpen int
 	bytes int64
@@ -61,8 +64,57 @@ type mark struct {
 // openSeries holds the open buckets of one series, in no particular
 // order (there are one or two).
 type openSeries struct {
-	key     string
+	hash    uint64
+	key     string     // the series key (appendSeriesKey)
+	tags    model.Tags // owned copy
+	next    *openSeries
 	buckets []*openBucket
+}
+
+// hashTags hashes a tag set for the open-bucket maps: one hash per point
+// serves every config of its source.
+func hashTags(seed maphash.Seed, tags model.Tags) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for _, t := range tags {
+		h.WriteString(t.Key)
+		h.WriteByte(0)
+		h.WriteString(t.Value)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+func tagsEqual(a, b model.Tags) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func cloneTags(tags model.Tags) (model.Tags, int64) {
+	out := make(model.Tags, len(tags))
+	n := int64(len(tags)) * int64(unsafe.Sizeof(model.Tag{}))
+	for i, t := range tags {
+		out[i] = model.Tag{Key: strings.Clone(t.Key), Value: strings.Clone(t.Value)}
+		n += int64(len(t.Key) + len(t.Value))
+	}
+	return out, n
+}
+
+// series returns the open series with tags, nil when there is none.
+func (c *config) series(h uint64, tags model.Tags) *openSeries {
+	for s := c.open[h]; s != nil; s = s.next {
+		if tagsEqual(s.tags, tags) {
+			return s
+		}
+	}
+	return nil
 }
 
 // openBucket is the partial state of one open (series, bucket).
@@ -76,6 +128,7 @@ type openBucket struct {
 	// close instead of written from their states.
 	stale  bool
 	states []aggregate.State // per output; nil: no values
+	inline [4]aggregate.State  // states of up to four outputs
 	bytes  int64
 }
 
@@ -100,10 +153,10 @@ func (c *config) bucketUp(t int64) int64 {
 // starting before it has ended at least Grace ago.
 func (c *config) closedBefore(now int64) int64 { return c.bucketOf(now - c.grace) }
 
-// bucket returns the open bucket starting at start of series key,
-// creating it when create is set (nil when not).
-func (c *config) bucket(key []byte, start int64, create bool) *openBucket {
-	s := c.open[string(key)]
+// bucket returns the open bucket starting at start of the series with
+// tags (hash h), creating it when create is set (nil when not).
+func (c *config) bucket(h uint64, tags model.Tags, start int64, create bool) *openBucket {
+	s := c.series(h, tags)
 	if s != nil {
 		for _, b := range s.buckets {
 			if b.start == start {
@@ -115,37 +168,66 @@ func (c *config) bucket(key []byte, start int64, create bool) *openBucket {
 		return nil
 	}
 	if s == nil {
-		s = &openSeries{key: string(key)}
-		c.open[s.key] = s
-		c.bytes += seriesOverhead + int64(len(key))
+		s = &openSeries{hash: h, key: string(appendSeriesKey(nil, tags)), next: c.open[h]}
+		var n int64
+		s.tags, n = cloneTags(tags)
+		c.open[h] = s
+		c.bytes += seriesOverhead + int64(len(s.key)) + n
 	}
-	b := &openBucket{start: start, last: minTime, states: make([]aggregate.State, len(c.outs))}
-	b.bytes = bucketOverhead + int64(len(c.outs))*16
+	b := &openBucket{start: start, last: minTime}
+	if len(c.outs) <= len(b.inline) {
+		b.states = b.inline[:len(c.outs):len(c.outs)]
+		b.bytes = bucketOverhead
+	} else {
+		b.states = make([]aggregate.State, len(c.outs))
+		b.bytes = bucketOverhead + int64(len(c.outs))*16
+	}
 	c.bytes += b.bytes
 	s.buckets = append(s.buckets, b)
 	c.nOpen++
 	return b
 }
 
+// seriesBytes is what an open series adds to the memory estimate.
+func seriesBytes(s *openSeries) int64 {
+	n := seriesOverhead + int64(len(s.key)) + int64(len(s.tags))*int64(unsafe.Sizeof(model.Tag{}))
+	for _, t := range s.tags {
+		n += int64(len(t.Key) + len(t.Value))
+	}
+	return n
+}
+
 // takeBefore removes and returns the open buckets starting before w.
 func (c *config) takeBefore(w int64) []taken {
 	var out []taken
-	for k, s := range c.open {
-		keep := s.buckets[:0]
-		for _, b := range s.buckets {
-			if b.start < w {
-				out = append(out, taken{series: k, b: b})
-				c.nOpen--
-				c.bytes -= b.bytes
-				continue
+	for h, head := range c.open {
+		var chain *openSeries
+		for s := head; s != nil; {
+			next := s.next
+			keep := s.buckets[:0]
+			for _, b := range s.buckets {
+				if b.start < w {
+					out = append(out, taken{series: s.key, s: s, b: b})
+					c.nOpen--
+					c.bytes -= b.bytes
+					continue
+				}
+				keep = append(keep, b)
 			}
-			keep = append(keep, b)
+			clear(s.buckets[len(keep):])
+			s.buckets = keep
+			if len(keep) == 0 {
+				c.bytes -= seriesBytes(s)
+			} else {
+				s.next = chain
+				chain = s
+			}
+			s = next
 		}
-		clear(s.buckets[len(keep):])
-		s.buckets = keep
-		if len(keep) == 0 {
-			delete(c.open, k)
-			c.bytes -= seriesOverhead + int64(len(k))
+		if chain == nil {
+			delete(c.open, h)
+		} else {
+			c.open[h] = chain
 		}
 	}
 	return out
@@ -153,6 +235,7 @@ func (c *config) takeBefore(w int64) []taken {
 
 type taken struct {
 	series string
+	s      *openSeries
 	b      *openBucket
 }
 
@@ -181,7 +264,7 @@ func (c *config) fold(b *openBucket, i int, t int64, v model.FieldValue) {
 // Memory estimates (64-bit): a map entry with its key header and the
 // series struct; a bucket struct with its pointer and states slice.
 const (
-	seriesOverhead = 16 + 8 + int64(unsafe.Sizeof(openSeries{})) + 16
+	seriesOverhead = 8 + 8 + int64(unsafe.Sizeof(openSeries{})) + 16
 	bucketOverhead = 8 + int64(unsafe.Sizeof(openBucket{}))
 )
 
