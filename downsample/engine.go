@@ -2,10 +2,10 @@ package downsample
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"slices"
 	"sort"

@@ -127,8 +127,8 @@ type openBucket struct {
 	// stale buckets are re-aggregated from the stored data when they
 	// close instead of written from their states.
 	stale  bool
-	states []aggregate.State // per output; nil: no values
-	inline [4]aggregate.State  // states of up to four outputs
+	states []aggregate.State  // per output; nil: no values
+	inline [4]aggregate.State // states of up to four outputs
 	bytes  int64
 }
 
