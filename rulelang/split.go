@@ -45,11 +45,14 @@ func numParts(size int) int {
 func splitPoints(src []byte, n int) []int {
 	bounds := []int{0}
 	for i := 1; i < n; i++ {
-		from := i * len(src) / n
-		if from <= bounds[len(bounds)-1] {
-			continue
+		// Each search starts after the last cut, so that src is read
+		// once in all.
+		from := max(i*len(src)/n, bounds[len(bounds)-1])
+		o := stmtStartAfter(src, from, len(src))
+		if o < 0 {
+			break // no statement starts further on
 		}
-		if o := stmtStartAfter(src, from, len(src)); o > bounds[len(bounds)-1] {
+		if o > bounds[len(bounds)-1] {
 			bounds = append(bounds, o)
 		}
 	}
