@@ -282,7 +282,7 @@ type point struct {
 // value of the call's field in the whole range, known although the range
 // was narrowed (see boundByLimit).
 func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query.Bucket, first int64) []point {
-	var pts []point
+	pts := make([]point, 0, len(buckets))
 	for _, b := range buckets {
 		t := b.Start
 		if p.interval.IsZero() {
@@ -340,7 +340,14 @@ func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query
 // and its type, for statements that read them.
 func (p *selectPlan) join(pts [][]point, types []model.FieldType, aux func(pt *point, r auxRef) (any, model.FieldType)) [][]any {
 	pos := make([]int, len(pts))
-	var rows [][]any
+	n := 0 // rows are at least as many as the points of any call
+	for _, ps := range pts {
+		n = max(n, len(ps))
+	}
+	rows := make([][]any, 0, n)
+	width := 1 + len(p.cols)
+	cells := make([]any, 0, n*width) // the rows' values, carved row by row
+	vals := make([]any, len(pts))
 	at := make([]*point, len(pts))
 	refs := p.auxRefs()
 	defaults := newRowDefaults(p, len(pts)+len(refs))
@@ -359,7 +366,6 @@ func (p *selectPlan) join(pts [][]point, types []model.FieldType, aux func(pt *p
 		if !found {
 			return rows
 		}
-		vals := make([]any, len(pts))
 		for i, ps := range pts {
 			at[i] = nil
 			if pos[i] < len(ps) && ps[pos[i]].time == t {
@@ -377,7 +383,11 @@ func (p *selectPlan) join(pts [][]point, types []model.FieldType, aux func(pt *p
 			v, typ := aux(at[0], ref)
 			refVals[r] = defaults.get(len(pts)+r, v, v != nil, typ)
 		}
-		row := make([]any, 1+len(p.cols))
+		if cap(cells)-len(cells) < width {
+			cells = make([]any, 0, max(n, 16)*width)
+		}
+		row := cells[len(cells) : len(cells)+width : len(cells)+width]
+		cells = cells[:len(cells)+width]
 		row[0] = t
 		for k, c := range p.cols {
 			switch {
