@@ -77,11 +77,11 @@ type Const struct {
 // Rule.Vars[Var].Type.Fields[Field].
 type FieldRef struct {
 	At        Pos
+	typ       Type // beside At, where it takes no room of its own
 	Var       int
 	Field     int
 	VarName   string
 	FieldName string
-	typ       Type
 }
 
 // AggRef reads the value of an aggregation variable, Rule.Aggregates[Agg].
