@@ -19,8 +19,9 @@ import (
 // tree, comments, line table and diagnostics as parsing the file in one
 // piece.
 
-// minPartSize is the size of the smallest part worth a processor of its
-// own; maxParts bounds the number of parts.
+// minPartSize is the size of the smallest part worth a goroutine of its
+// own; maxParts bounds the number of parts, and partsPerProc is the number
+// of parts per processor (see numParts). Checking uses the last two too.
 const (
 	minPartSize  = 512 << 10
 	maxParts     = 64
