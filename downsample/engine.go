@@ -291,21 +291,40 @@ func (e *Engine) put(cfg Config, replace bool) (bool, error) {
 	}
 	e.flushMu.Lock()
 	defer e.flushMu.Unlock()
-	changed := false
-	for _, c := range norm {
+	// A changed tier takes the tiers above it along: they are registered
+	// again over the new one.
+	redo := make([]bool, len(norm))
+	for i, c := range norm {
 		e.mu.Lock()
 		old := e.mu.byName[c.Name]
 		e.mu.Unlock()
-		if old != nil {
-			if !replace {
-				return changed, fmt.Errorf("%w: %q", ErrExists, c.Name)
-			}
-			if sameConfig(old.cfg, c) {
-				continue
-			}
-			if err := e.removeLocked(old); err != nil {
-				return changed, err
-			}
+		switch {
+		case old == nil:
+			redo[i] = true
+		case !replace:
+			return false, fmt.Errorf("%w: %q", ErrExists, c.Name)
+		case !sameConfig(old.cfg, c) || (i > 0 && redo[i-1]):
+			redo[i] = true
+		}
+	}
+	for i := len(norm) - 1; i >= 0; i-- {
+		if !redo[i] {
+			continue
+		}
+		e.mu.Lock()
+		old := e.mu.byName[norm[i].Name]
+		e.mu.Unlock()
+		if old == nil {
+			continue
+		}
+		if err := e.removeLocked(old); err != nil {
+			return false, err
+		}
+	}
+	changed := false
+	for i, c := range norm {
+		if !redo[i] {
+			continue
 		}
 		if err := e.registerLocked(c); err != nil {
 			return changed, err

@@ -194,3 +194,12 @@ func sameFields(a, b map[string]model.FieldValue) bool {
 	}
 	return true
 }
+
+func mustParse(t testing.TB, lines string) []model.Point {
+	t.Helper()
+	pts, err := model.ParseLines([]byte(lines), model.ParseOptions{Precision: model.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pts
+}
