@@ -35,8 +35,13 @@ func (o observer) BeforeCommit(b *storage.Batch, c *storage.Change) error {
 
 // observeWrites folds points. The caller holds mu.
 func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
+	// Writes older than a source retention are rejected before anything
+	// is folded: a rejected change must leave the open buckets as they
+	// were.
+	if err := e.checkSourceRetention(c); err != nil {
+		return err
+	}
 	var key []byte
-	var now int64
 	closed := e.closed.Load()
 	for _, ws := range c.Writes {
 		last, cfgs := "", []*config(nil)
@@ -52,16 +57,6 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 			h := hashTags(e.seed, p.Tags)
 			key = key[:0]
 			for _, cf := range cfgs {
-				if cf.cfg.SourceRetention > 0 {
-					if now == 0 {
-						now = e.clock().UnixNano()
-					}
-					if cutoff := now - int64(cf.cfg.SourceRetention); p.Time < cutoff {
-						return fmt.Errorf("%w: %s at %s is older than the %s kept by downsample %q (cutoff %s)", ErrTooOld,
-							p.Measurement, time.Unix(0, p.Time).UTC().Format(time.RFC3339Nano), cf.cfg.SourceRetention,
-							cf.cfg.Name, time.Unix(0, cutoff).UTC().Format(time.RFC3339Nano))
-					}
-				}
 				start := cf.bucketOf(p.Time)
 				if start < cf.start {
 					continue // before the config began
@@ -106,6 +101,36 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 					if v, ok := fieldValue(p.Fields, cf.outs[oi].input); ok {
 						cf.fold(ob, oi, p.Time, v)
 					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkSourceRetention returns ErrTooOld for the first point of c older
+// than the SourceRetention of a config reading it. The caller holds mu.
+func (e *Engine) checkSourceRetention(c *storage.Change) error {
+	var now int64
+	for _, ws := range c.Writes {
+		last, cfgs := "", []*config(nil)
+		for i := range ws.Points {
+			p := &ws.Points[i]
+			if i == 0 || p.Measurement != last {
+				last = p.Measurement
+				cfgs = e.mu.bySource[mkey{ws.Database, ws.RetentionPolicy, p.Measurement}]
+			}
+			for _, cf := range cfgs {
+				if cf.cfg.SourceRetention <= 0 {
+					continue
+				}
+				if now == 0 {
+					now = e.clock().UnixNano()
+				}
+				if cutoff := now - int64(cf.cfg.SourceRetention); p.Time < cutoff {
+					return fmt.Errorf("%w: %s at %s is older than the %s kept by downsample %q (cutoff %s)", ErrTooOld,
+						p.Measurement, time.Unix(0, p.Time).UTC().Format(time.RFC3339Nano), cf.cfg.SourceRetention,
+						cf.cfg.Name, time.Unix(0, cutoff).UTC().Format(time.RFC3339Nano))
 				}
 			}
 		}
