@@ -520,7 +520,12 @@ func (e *Engine) prepare(a *agg, f *fold, materializing bool, ops []metaOp) (*pr
 			}
 		}
 		if len(t.points) > 0 {
-			if err := b.Write(a.tgt.db, a.tgt.rp, t.points); err != nil {
+			// The points of a task are of one series: the batch finds it
+			// once instead of hashing every point's tags.
+			d := &model.Decoded{Points: t.points, SeriesOf: make([]int32, len(t.points)),
+				Series: []model.DecodedSeries{{Measurement: a.tgt.m, Tags: t.tags,
+					Key: string(model.AppendSeriesKey(nil, a.tgt.m, t.tags))}}}
+			if err := b.WriteDecoded(a.tgt.db, a.tgt.rp, d); err != nil {
 				return fail(fmt.Errorf("cannot write %s: %w", a.tgt, err))
 			}
 			st.PointsWritten += len(t.points)
