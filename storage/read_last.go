@@ -69,55 +69,79 @@ func (c *Cursor) LastRP(rp uint32, series uint64, field uint32, minT, maxT int64
 type blockSpan struct{ min, max int64 }
 
 // lastInPartition is LastRP within one partition, lo and hi inside it.
+//
+// Keys within a series field sort chunks (by last time) before blocks (by
+// sequence number), and deleted block keys linger as tombstones until
+// Pebble compacts them away, which makes every step across the block area
+// cost as much as the blocks once were. So the partition is probed once: a
+// seek to the chunk that would end at hi either lands on a chunk or crosses
+// the block area, which then tells what blocks there are; the newest chunk
+// at or before a bound is found with SeekLT, which does not cross it.
 func (c *Cursor) lastInPartition(rp uint32, p partition, series uint64, field uint32, lo, hi int64) (int64, model.FieldValue, bool, error) {
 	var none model.FieldValue
 	c.prefix = appendSeriesFieldPrefix(c.prefix[:0], rp, p.start, series, field)
-	// The spans of the partition's blocks, usually none.
+	chunkPrefix := append(c.prefix, kindChunk)
+	blockPrefix := append(c.seekKey[:0], c.prefix...)
+	blockPrefix = append(blockPrefix, kindBlock)
+	c.seekKey = blockPrefix
 	c.spans = c.spans[:0]
-	c.seekKey = append(append(c.seekKey[:0], c.prefix...), kindBlock)
-	for c.it.SeekGE(c.seekKey); c.it.Valid() && bytes.HasPrefix(c.it.Key(), c.seekKey); c.it.Next() {
+
+	// The probe: the first chunk ending at or after hi, if any.
+	key := binary.BigEndian.AppendUint64(append(c.lastKey[:0], chunkPrefix...), flip(hi))
+	c.lastKey = key
+	straddle, spansKnown := false, false
+	if c.it.SeekGE(key) && bytes.HasPrefix(c.it.Key(), chunkPrefix) {
 		h, err := chunk.ReadHeader(c.it.Value())
 		if err != nil {
 			return 0, none, false, c.corrupt(err)
 		}
-		c.spans = append(c.spans, blockSpan{h.MinTime, h.MaxTime})
+		straddle = h.MinTime <= hi
+	} else {
+		// Past the chunks: at the first live block, if any.
+		for ; c.it.Valid() && bytes.HasPrefix(c.it.Key(), blockPrefix); c.it.Next() {
+			if err := c.addSpan(); err != nil {
+				return 0, none, false, err
+			}
+		}
+		spansKnown = true
 	}
-	chunkPrefix := append(c.seekKey[:len(c.prefix)], kindChunk)
-	for hi >= lo {
-		// The newest chunk starting at or before hi: the first chunk
-		// ending at or after hi, or the one before it.
+	if err := c.it.Error(); err != nil {
+		return 0, none, false, err
+	}
+	if !spansKnown {
+		for c.it.SeekGE(blockPrefix); c.it.Valid() && bytes.HasPrefix(c.it.Key(), blockPrefix); c.it.Next() {
+			if err := c.addSpan(); err != nil {
+				return 0, none, false, err
+			}
+		}
+		if err := c.it.Error(); err != nil {
+			return 0, none, false, err
+		}
+	}
+
+	for first := true; hi >= lo; first = false {
+		// The newest chunk starting at or before hi: the probed chunk when
+		// it straddles hi (only the first bound can fall inside a chunk),
+		// else the newest ending at or before hi.
 		var (
 			val   []byte
 			h     chunk.Header
 			found bool
 		)
-		key := binary.BigEndian.AppendUint64(append(c.lastKey[:0], chunkPrefix...), flip(hi))
+		key = binary.BigEndian.AppendUint64(append(c.lastKey[:0], chunkPrefix...), flip(hi))
 		c.lastKey = key
-		valid := c.it.SeekGE(key) && bytes.HasPrefix(c.it.Key(), chunkPrefix)
-		if valid {
+		var valid bool
+		if first && straddle {
+			valid = c.it.SeekGE(key)
+		} else {
+			valid = c.it.SeekLT(append(key, 0))
+		}
+		if valid && bytes.HasPrefix(c.it.Key(), chunkPrefix) {
 			hd, err := chunk.ReadHeader(c.it.Value())
 			if err != nil {
 				return 0, none, false, c.corrupt(err)
 			}
-			if hd.MinTime <= hi {
-				val, h, found = c.it.Value(), hd, true
-			}
-		}
-		if !found {
-			if valid || c.it.Error() == nil {
-				if valid {
-					valid = c.it.Prev()
-				} else {
-					valid = c.it.SeekLT(key)
-				}
-				if valid && bytes.HasPrefix(c.it.Key(), chunkPrefix) {
-					hd, err := chunk.ReadHeader(c.it.Value())
-					if err != nil {
-						return 0, none, false, c.corrupt(err)
-					}
-					val, h, found = c.it.Value(), hd, true
-				}
-			}
+			val, h, found = c.it.Value(), hd, hd.MinTime <= hi
 		}
 		if err := c.it.Error(); err != nil {
 			return 0, none, false, err
@@ -158,6 +182,16 @@ func (c *Cursor) lastInPartition(rp uint32, p partition, series uint64, field ui
 		hi = wlo - 1
 	}
 	return 0, none, false, nil
+}
+
+// addSpan records the time range of the block at the iterator.
+func (c *Cursor) addSpan() error {
+	h, err := chunk.ReadHeader(c.it.Value())
+	if err != nil {
+		return c.corrupt(err)
+	}
+	c.spans = append(c.spans, blockSpan{h.MinTime, h.MaxTime})
+	return nil
 }
 
 // mergeWindow merges the chunk val (nil for none) with the blocks of the
