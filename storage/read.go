@@ -104,6 +104,10 @@ type Cursor struct {
 	prefix     []byte // series-field prefix of the current partition
 	seekKey    []byte
 	streaming  bool // reading the chunks of a partition without blocks
+	// chunksDone: the chunk just read reaches maxT, so the partition has
+	// nothing more to give; the iterator stays on it rather than step
+	// into the block area (whose deleted keys may be slow to cross).
+	chunksDone bool
 	err        error
 	buf        chunk.Columns // decoded chunk or merged partition
 	out        chunk.Columns // the trimmed view of buf returned by Columns
@@ -147,7 +151,7 @@ func (c *Cursor) Seek(database, rp string, series uint64, field uint32, minT, ma
 
 // SeekRP is Seek with a retention policy id (RetentionPolicyID).
 func (c *Cursor) SeekRP(rp uint32, series uint64, field uint32, minT, maxT int64) error {
-	c.streaming = false
+	c.streaming, c.chunksDone = false, false
 	c.parts = nil
 	c.out.Times = c.out.Times[:0]
 	c.err = nil
@@ -252,6 +256,10 @@ func (c *Cursor) seekChunks() {
 // nextChunk decodes the chunk at the iterator into buf and trims it. It
 // returns false, leaving streaming mode, at the partition's end.
 func (c *Cursor) nextChunk() bool {
+	if c.chunksDone {
+		c.streaming, c.chunksDone = false, false
+		return false
+	}
 	if !c.it.Valid() || !bytes.HasPrefix(c.it.Key(), c.seekKey) {
 		c.streaming = false
 		c.err = c.it.Error()
@@ -271,7 +279,11 @@ func (c *Cursor) nextChunk() bool {
 		c.err = c.corrupt(err)
 		return false
 	}
-	c.it.Next()
+	if h.MaxTime >= c.maxT {
+		c.chunksDone = true
+	} else {
+		c.it.Next()
+	}
 	return c.trim()
 }
 

@@ -31,7 +31,7 @@ func (c *Cursor) Last(database, rp string, series uint64, field uint32, minT, ma
 // a compacted series costs one seek. It leaves the cursor unpositioned:
 // call Seek before Next again.
 func (c *Cursor) LastRP(rp uint32, series uint64, field uint32, minT, maxT int64) (t int64, v model.FieldValue, ok bool, err error) {
-	c.streaming = false
+	c.streaming, c.chunksDone = false, false
 	c.parts = nil
 	c.out.Times = c.out.Times[:0]
 	c.err = nil
