@@ -489,6 +489,11 @@ func (e *Engine) removeLocked(c *config) error {
 			delete(e.mu.bySource, k)
 		}
 	}
+	for _, head := range c.open {
+		for s := head; s != nil; s = s.next {
+			s.dead = true
+		}
+	}
 	c.open, c.nOpen, c.bytes = nil, 0, 0
 	return nil
 }

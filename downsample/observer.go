@@ -56,6 +56,7 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 			}
 			h := hashTags(e.seed, p.Tags)
 			key = key[:0]
+			var first *openSeries // the point's open series in the first config that has one
 			for _, cf := range cfgs {
 				start := cf.bucketOf(p.Time)
 				if start < cf.start {
@@ -72,7 +73,17 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 					}
 					continue
 				}
-				ob := cf.bucket(h, p.Tags, start, false)
+				var os *openSeries
+				if first != nil {
+					if os = first.sibling(cf); os == nil {
+						if os = cf.series(h, p.Tags); os != nil {
+							first.setSibling(cf, os)
+						}
+					}
+				} else {
+					os = cf.series(h, p.Tags)
+				}
+				ob, os := cf.bucketIn(os, h, p.Tags, start, false)
 				if ob == nil {
 					if cf.nOpen >= e.maxOpen {
 						cf.stats.Overflowed++
@@ -84,7 +95,12 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 						}
 						continue
 					}
-					ob = cf.bucket(h, p.Tags, start, true)
+					ob, os = cf.bucketIn(os, h, p.Tags, start, true)
+				}
+				if first == nil {
+					first = os
+				} else if first != os {
+					first.setSibling(cf, os)
 				}
 				cf.stats.PointsFolded++
 				if ob.stale {

@@ -69,6 +69,37 @@ type openSeries struct {
 	tags    model.Tags // owned copy
 	next    *openSeries
 	buckets []*openBucket
+	// dead is set when the series left its config's map.
+	dead bool
+	// sib caches the same series' entries in the other configs of the
+	// source, so that a point looks its series up once for all of them.
+	sib []sibling
+}
+
+type sibling struct {
+	c *config
+	s *openSeries
+}
+
+// sibling returns the cached open series of c with the same tags, nil
+// when none is cached or it left its map.
+func (s *openSeries) sibling(c *config) *openSeries {
+	for _, x := range s.sib {
+		if x.c == c && !x.s.dead {
+			return x.s
+		}
+	}
+	return nil
+}
+
+func (s *openSeries) setSibling(c *config, o *openSeries) {
+	for i := range s.sib {
+		if s.sib[i].c == c {
+			s.sib[i].s = o
+			return
+		}
+	}
+	s.sib = append(s.sib, sibling{c, o})
 }
 
 // hashTags hashes a tag set for the open-bucket maps: one hash per point
@@ -156,16 +187,22 @@ func (c *config) closedBefore(now int64) int64 { return c.bucketOf(now - c.grace
 // bucket returns the open bucket starting at start of the series with
 // tags (hash h), creating it when create is set (nil when not).
 func (c *config) bucket(h uint64, tags model.Tags, start int64, create bool) *openBucket {
-	s := c.series(h, tags)
+	b, _ := c.bucketIn(c.series(h, tags), h, tags, start, create)
+	return b
+}
+
+// bucketIn is bucket with the series already looked up (s, nil when it
+// has no open bucket); it also returns the series.
+func (c *config) bucketIn(s *openSeries, h uint64, tags model.Tags, start int64, create bool) (*openBucket, *openSeries) {
 	if s != nil {
 		for _, b := range s.buckets {
 			if b.start == start {
-				return b
+				return b, s
 			}
 		}
 	}
 	if !create {
-		return nil
+		return nil, s
 	}
 	if s == nil {
 		s = &openSeries{hash: h, key: string(appendSeriesKey(nil, tags)), next: c.open[h]}
@@ -185,7 +222,7 @@ func (c *config) bucket(h uint64, tags model.Tags, start int64, create bool) *op
 	c.bytes += b.bytes
 	s.buckets = append(s.buckets, b)
 	c.nOpen++
-	return b
+	return b, s
 }
 
 // seriesBytes is what an open series adds to the memory estimate.
@@ -218,6 +255,7 @@ func (c *config) takeBefore(w int64) []taken {
 			s.buckets = keep
 			if len(keep) == 0 {
 				c.bytes -= seriesBytes(s)
+				s.dead = true
 			} else {
 				s.next = chain
 				chain = s
