@@ -354,16 +354,21 @@ func (db *DB) DropRetentionPolicy(dbName, rpName string) error {
 	}
 	b := db.newInternalBatch()
 	deleteRPRanges(b.pb, rp.id)
-	if err := db.observe(b, &Change{Kind: ChangeDropRetentionPolicy, Database: dbName, RetentionPolicy: rpName}); err != nil {
+	change := &Change{Kind: ChangeDropRetentionPolicy, Database: dbName, RetentionPolicy: rpName}
+	if err := db.observe(b, change); err != nil {
 		b.pb.Close()
 		return err
 	}
-	return db.commitCatalog(nd, b.pb, func() {
+	err = db.commitCatalog(nd, b.pb, func() {
 		delete(d.rps, rpName)
 		d.defaultRP = nd.defaultRP
 		delete(db.state.rps, rp.id)
 		db.forgetRP(rp.id)
 	})
+	if err != nil {
+		db.aborted(change)
+	}
+	return err
 }
 
 // DropDatabase deletes a database with all its retention policies, data and
@@ -386,17 +391,22 @@ func (db *DB) DropDatabase(name string) error {
 		deleteRPRanges(b.pb, rp.id)
 	}
 	_ = b.pb.Delete(d.catalogKey, nil)
-	if err := db.observe(b, &Change{Kind: ChangeDropDatabase, Database: name}); err != nil {
+	change := &Change{Kind: ChangeDropDatabase, Database: name}
+	if err := db.observe(b, change); err != nil {
 		b.pb.Close()
 		return err
 	}
-	return db.commitCatalog(nil, b.pb, func() {
+	err := db.commitCatalog(nil, b.pb, func() {
 		for _, rp := range d.rps {
 			delete(db.state.rps, rp.id)
 			db.forgetRP(rp.id)
 		}
 		delete(db.state.dbs, name)
 	})
+	if err != nil {
+		db.aborted(change)
+	}
+	return err
 }
 
 // deleteRPRanges adds range deletions of all index and data keys of an RP.

@@ -133,6 +133,7 @@ func (db *DB) deleteInRP(rp *rpState, measurement string, filter TagFilter, minT
 		return err
 	}
 	if err := b.pb.Commit(db.writeOptions()); err != nil {
+		db.aborted(change)
 		return fmt.Errorf("cannot commit delete: %w", err)
 	}
 	if all || dropMeasurement {
@@ -263,6 +264,7 @@ func (db *DB) DropPartitionsBefore(database, rpName string, t int64) ([]Partitio
 		return nil, err
 	}
 	if err := b.pb.Commit(db.writeOptions()); err != nil {
+		db.aborted(change)
 		return nil, fmt.Errorf("cannot commit partition drop: %w", err)
 	}
 	var out []PartitionInfo

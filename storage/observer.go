@@ -63,8 +63,23 @@ type WriteSet struct {
 // read with GetMeta, IterMeta and Readers. Returning an error aborts the
 // change: nothing of it is written and the caller gets the error.
 // Observers run in the order they were added.
+//
+// A change can still abort after an observer accepted it: a later
+// observer returns an error, or the commit of the batch fails. Whatever
+// the observer added to the batch is then gone with it; an observer that
+// keeps state in memory implements AbortObserver to undo it.
 type Observer interface {
 	BeforeCommit(b *Batch, c *Change) error
+}
+
+// AbortObserver is an Observer told about changes that abort after its
+// BeforeCommit returned nil. Aborted is called with the same Change, still
+// under the DB's write lock (the same rules as for BeforeCommit apply),
+// before the caller gets the error; observers whose BeforeCommit did not
+// run or failed are not called. A change that commits is never Aborted.
+type AbortObserver interface {
+	Observer
+	Aborted(c *Change)
 }
 
 // AddObserver adds an observer for all later changes.
@@ -74,12 +89,26 @@ func (db *DB) AddObserver(o Observer) {
 	db.mu.observers = append(db.mu.observers, o)
 }
 
-// observe runs the observers. The caller holds db.mu.
+// observe runs the observers. When one fails, the observers before it are
+// told that c aborted. The caller holds db.mu.
 func (db *DB) observe(b *Batch, c *Change) error {
-	for _, o := range db.mu.observers {
+	for i, o := range db.mu.observers {
 		if err := o.BeforeCommit(b, c); err != nil {
+			abortObservers(db.mu.observers[:i], c)
 			return err
 		}
 	}
 	return nil
+}
+
+// aborted tells every observer that c, which all of them accepted, did not
+// commit. The caller holds db.mu.
+func (db *DB) aborted(c *Change) { abortObservers(db.mu.observers, c) }
+
+func abortObservers(obs []Observer, c *Change) {
+	for _, o := range obs {
+		if a, ok := o.(AbortObserver); ok {
+			a.Aborted(c)
+		}
+	}
 }

@@ -502,8 +502,10 @@ func (b *Batch) Commit() error {
 	db.mu.Lock()
 	seq := db.mu.seq + 1
 	staged, err := b.stage(seq)
+	var change *Change
 	if err == nil && len(b.writes) > 0 {
-		err = db.observe(b, &Change{Kind: ChangeWrite, Seq: seq, Writes: b.sets})
+		change = &Change{Kind: ChangeWrite, Seq: seq, Writes: b.sets}
+		err = db.observe(b, change)
 	}
 	if err != nil {
 		db.mu.Unlock()
@@ -516,6 +518,9 @@ func (b *Batch) Commit() error {
 		err = db.pdb.Apply(b.pb, pebble.NoSync)
 	}
 	if err != nil {
+		if change != nil {
+			db.aborted(change)
+		}
 		db.mu.Unlock()
 		return fmt.Errorf("cannot commit write: %w", err)
 	}
