@@ -16,7 +16,8 @@ import (
 // its chunks. It reads the blocks and the chunks they overlap (plus the
 // under-full chunk just before them, so that chunks grow to
 // MaxChunkPoints), merges them with newer blocks winning, and replaces
-// exactly the keys it read with the new chunks in one Pebble batch. Blocks
+// exactly the keys it read with the new chunks in one Pebble batch (the
+// blocks with one range deletion, see deleteBlocks). Blocks
 // written meanwhile have higher sequence numbers than everything merged,
 // so they stay newer than the chunks: the invariant readers rely on is
 // that every chunk of a series field is older than every block of it.
@@ -34,6 +35,9 @@ type compactor struct {
 	chunks     []entry // of the current series field
 	blocks     []entry
 	groupStart []byte
+
+	// beforeCommit, when set, runs before each batch commit (tests).
+	beforeCommit func()
 }
 
 // entry is a chunk or block read for compaction; key and val are copies.
@@ -246,6 +250,9 @@ func (c *compactor) commit() error {
 	if c.pb.Empty() {
 		return nil
 	}
+	if c.beforeCommit != nil {
+		c.beforeCommit()
+	}
 	if err := c.pb.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("cannot commit compaction: %w", err)
 	}
@@ -287,9 +294,10 @@ func (c *compactor) flushGroup() error {
 			return fmt.Errorf("%w: key %x: %v", ErrCorrupt, e.key, err)
 		}
 	}
-	for _, e := range inputs {
+	for _, e := range c.chunks[lo:hi] {
 		_ = c.pb.Delete(e.key, nil)
 	}
+	c.deleteBlocks()
 	if err := c.writeChunks(c.groupStart, &c.acc); err != nil {
 		return err
 	}
@@ -299,6 +307,28 @@ func (c *compactor) flushGroup() error {
 		return c.commit()
 	}
 	return nil
+}
+
+// deleteBlocks adds the deletion of the collected blocks to the batch. Two
+// or more go as one range deletion from the first block key to just after
+// the last: point deletions would leave one tombstone per block that every
+// read of the series field steps over until Pebble compacts them away. The
+// range holds exactly the blocks read: block keys of a series field sort by
+// sequence number, and commits apply in sequence order (under db.mu), so
+// every block with a key up to the last one read was committed before it
+// and is visible to the compaction's iterator, while a block committed
+// after the iterator was opened has a higher sequence number and sorts
+// after the end of the range.
+func (c *compactor) deleteBlocks() {
+	if len(c.blocks) == 1 {
+		_ = c.pb.Delete(c.blocks[0].key, nil)
+		return
+	}
+	last := c.blocks[len(c.blocks)-1].key
+	// Every data key has dataKeyLen bytes, so last+0x00 is the least key
+	// after last.
+	c.key = append(append(c.key[:0], last...), 0)
+	_ = c.pb.DeleteRange(c.blocks[0].key, c.key, nil)
 }
 
 // writeChunks encodes cols as chunks of at most MaxChunkPoints under the
