@@ -90,10 +90,17 @@ type Options struct {
 	// default is 65535 (InfluxDB's limit).
 	MaxSeriesKeyLen int
 	// CacheSize is the size of Pebble's block cache in bytes. The default is
-	// 64 MiB.
+	// 256 MiB. Pebble allocates its memtables outside the cache but reserves
+	// their size in it, so the cache holds data blocks only in what the
+	// memtables leave: a cache no larger than the memtables caches nothing
+	// after heavy writes. With the defaults Pebble's memory is about 256 MiB
+	// in all: one or two 64 MiB memtables while writing and 128–192 MiB of
+	// cached blocks (none while writes stall behind 4 unflushed memtables).
 	CacheSize int64
 	// MemTableSize is the size of one Pebble memtable in bytes. The default
-	// is 64 MiB.
+	// is 64 MiB. One or two memtables are in use while writing, at most 4
+	// (writes stall then); keep CacheSize above 2 × MemTableSize so that
+	// blocks stay cached under heavy writes.
 	MemTableSize uint64
 	// Logger receives operational messages. The default discards them.
 	Logger *slog.Logger
@@ -116,7 +123,7 @@ func DefaultOptions() *Options {
 		MaxBlocks:          256,
 		MaxChunkPoints:     10000,
 		MaxSeriesKeyLen:    65535,
-		CacheSize:          64 << 20,
+		CacheSize:          256 << 20,
 		MemTableSize:       64 << 20,
 		Logger:             slog.New(slog.DiscardHandler),
 		Clock:              time.Now,
