@@ -43,7 +43,11 @@
 // when it closes. A point for a bucket already written adds a marker to
 // its own batch, and the next flush re-aggregates that bucket from the
 // stored data; a delete adds a range marker for the written buckets and
-// makes the open ones stale. Every target bucket thus equals a batch
+// makes the open ones stale. A write that aborts after the engine folded
+// it (a later storage observer rejects it, or its commit fails) takes its
+// markers with its batch, and the open buckets it folded into become stale
+// (storage.AbortObserver); a bucket a flush took meanwhile is re-aggregated
+// right after that flush. Every target bucket thus equals a batch
 // recompute from the raw data.
 //
 // # Crashes

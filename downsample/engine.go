@@ -76,6 +76,9 @@ type Engine struct {
 		// config keeps in memory (see config).
 		byName   map[string]*config
 		bySource map[mkey][]*config
+		// takes counts the flushes that moved a watermark; observed is
+		// its value when the last write was folded (see Aborted).
+		takes, observed uint64
 	}
 }
 
@@ -213,6 +216,7 @@ func (e *Engine) compile(id uint32, cfg Config) (*config, error) {
 	c := &config{id: id, cfg: cfg, outs: cfg.outputs(), iv: int64(cfg.Interval), grace: int64(cfg.Grace)}
 	c.open = map[uint64]*openSeries{}
 	c.marked = map[mark]struct{}{}
+	c.redo = map[mark]struct{}{}
 	l := e.lowerOf(cfg)
 	if l == nil {
 		return c, nil

@@ -204,7 +204,13 @@ func (e *Engine) flush(now time.Time, all bool) error {
 	e.mu.Unlock()
 	var errs []error
 	for _, c := range cfgs {
-		if err := e.flushConfig(c, now.UnixNano(), all); err != nil {
+		err := e.flushConfig(c, now.UnixNano(), all)
+		if err == nil && e.redoDue(c) {
+			// A write folded into a bucket this flush took aborted:
+			// re-aggregate it now rather than at the next flush.
+			err = e.flushConfig(c, now.UnixNano(), all)
+		}
+		if err != nil {
 			err = fmt.Errorf("downsample %q: %w", c.cfg.Name, err)
 			e.mu.Lock()
 			c.pending = true
@@ -220,6 +226,18 @@ func (e *Engine) flush(now time.Time, all bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// redoDue reports whether c has closed buckets to redo.
+func (e *Engine) redoDue(c *config) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for m := range c.redo {
+		if m.bucket < c.w {
+			return true
+		}
+	}
+	return false
 }
 
 // outBucket is one (series, bucket) a flush writes.
@@ -260,8 +278,18 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 	oldW := c.w
 	newW = max(newW, oldW)
 	tk := c.takeBefore(newW)
+	if newW != oldW {
+		e.mu.takes++
+	}
 	c.w = newW
 	c.marked = map[mark]struct{}{}
+	var redo []mark
+	for m := range c.redo {
+		if m.bucket < newW {
+			redo = append(redo, m)
+			delete(c.redo, m)
+		}
+	}
 	gen := c.markGen
 	upperW := make([]int64, len(c.uppers))
 	for i, u := range c.uppers {
@@ -274,7 +302,7 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 	e.mu.Unlock()
 	defer func() {
 		if err != nil {
-			e.restore(c, oldW, tk)
+			e.restore(c, oldW, tk, redo)
 		}
 	}()
 	if err != nil {
@@ -294,6 +322,9 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 			return
 		}
 		work[m] = &outBucket{series: series, bucket: bucket, recompute: true}
+	}
+	for _, m := range redo {
+		recompute(m.series, m.bucket)
 	}
 	var consumed [][]byte
 	mprefix := appendID(nil, keyMarker, c.id)
@@ -544,15 +575,19 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 }
 
 // restore undoes the start of a failed flush: the taken buckets are open
-// again and the watermark is back. Points that arrived meanwhile wrote
-// markers, which the next flush consumes.
-func (e *Engine) restore(c *config, oldW int64, tk []taken) {
+// again, the watermark is back and the buckets to redo wait for the next
+// flush. Points that arrived meanwhile wrote markers, which the next flush
+// consumes.
+func (e *Engine) restore(c *config, oldW int64, tk []taken, redo []mark) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.mu.byName[c.cfg.Name] != c {
 		return
 	}
 	c.w = oldW
+	for _, m := range redo {
+		c.redo[m] = struct{}{}
+	}
 	for _, t := range tk {
 		s := c.series(t.s.hash, t.s.tags)
 		if s == nil {

@@ -33,6 +33,62 @@ func (o observer) BeforeCommit(b *storage.Batch, c *storage.Change) error {
 	return nil
 }
 
+// Aborted implements storage.AbortObserver: a change BeforeCommit
+// accepted did not commit. It runs under the storage's write lock, like
+// BeforeCommit, and takes the engine's lock. The markers the change wrote
+// are gone with its batch; Aborted forgets them and marks every open
+// bucket the change folded into stale, so that it is re-aggregated from
+// the stored data when it closes, as if the change had never happened.
+// A bucket a flush took since BeforeCommit (the flush may write the
+// folded state) is re-aggregated by the flush or the next one. An
+// aborted delete needs nothing: the buckets it made stale are
+// re-aggregated from the data, which is all still there.
+func (o observer) Aborted(c *storage.Change) {
+	if c.Kind != storage.ChangeWrite {
+		return
+	}
+	e := o.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.mu.bySource) == 0 {
+		return
+	}
+	// With no watermark moved since the change was folded, its points
+	// before a watermark were late ones, which only wrote markers.
+	moved := e.mu.takes != e.mu.observed
+	var key []byte
+	for _, ws := range c.Writes {
+		last, cfgs := "", []*config(nil)
+		for i := range ws.Points {
+			p := &ws.Points[i]
+			if i == 0 || p.Measurement != last {
+				last = p.Measurement
+				cfgs = e.mu.bySource[mkey{ws.Database, ws.RetentionPolicy, p.Measurement}]
+			}
+			if len(cfgs) == 0 {
+				continue
+			}
+			h := hashTags(e.seed, p.Tags)
+			key = appendSeriesKey(key[:0], p.Tags)
+			for _, cf := range cfgs {
+				start := cf.bucketOf(p.Time)
+				if start < cf.start {
+					continue
+				}
+				m := mark{string(key), start}
+				delete(cf.marked, m)
+				if ob := cf.bucket(h, p.Tags, start, false); ob != nil {
+					ob.stale = true
+				} else if moved && start < cf.w {
+					cf.redo[m] = struct{}{}
+					cf.pending = true
+					e.poke()
+				}
+			}
+		}
+	}
+}
+
 // observeWrites folds points. The caller holds mu.
 func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 	// Writes older than a source retention are rejected before anything
@@ -41,6 +97,7 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 	if err := e.checkSourceRetention(c); err != nil {
 		return err
 	}
+	e.mu.observed = e.mu.takes
 	var key []byte
 	closed := e.closed.Load()
 	for _, ws := range c.Writes {

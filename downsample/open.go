@@ -41,6 +41,10 @@ type config struct {
 	// marked holds the (series, bucket) pairs marked since the last flush
 	// took its snapshot, so that a burst of late points writes one marker.
 	marked map[mark]struct{}
+	// redo holds the closed (series, bucket) pairs the next flush
+	// re-aggregates without a marker: buckets a flush took while a change
+	// folded into them was still to commit, and that change aborted.
+	redo map[mark]struct{}
 	// pending is set when a flush left markers for this config (a tier
 	// marked by its lower tier, or a failed flush).
 	pending bool
