@@ -84,7 +84,9 @@ type Options struct {
 	// its partition is still open. The default is 256.
 	MaxBlocks int
 	// MaxChunkPoints is the most values one compacted chunk holds. The
-	// default is 10000.
+	// default is 2048: about 5.7 hours at a 10 s interval, so that a query
+	// of a few hours decodes little beyond its range, for about 11% more
+	// disk than chunks of 10,000 points.
 	MaxChunkPoints int
 	// MaxSeriesKeyLen is the longest accepted series key in bytes. The
 	// default is 65535 (InfluxDB's limit).
@@ -121,7 +123,7 @@ func DefaultOptions() *Options {
 		CompactionDelay:    10 * time.Minute,
 		CompactionInterval: 30 * time.Second,
 		MaxBlocks:          256,
-		MaxChunkPoints:     10000,
+		MaxChunkPoints:     2048,
 		MaxSeriesKeyLen:    65535,
 		CacheSize:          256 << 20,
 		MemTableSize:       64 << 20,
