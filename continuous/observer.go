@@ -1,6 +1,10 @@
 package continuous
 
 import (
+	"runtime"
+	"sync"
+	"weak"
+
 	"github.com/accretedb/accrete/storage"
 )
 
@@ -147,7 +151,18 @@ func (e *Engine) observeDelete(b *storage.Batch, cat *catalog, c *storage.Change
 // or retention policy: their partial states, markers and watermark go in
 // the same batch. Aggregates whose source alone is dropped keep their
 // target as it is.
-func (e *Engine) observeDrop(b *storage.Batch, cat *catalog, c *storage.Change) error {
+//
+// The watermarks it forgets in memory are kept until the change commits
+// or aborts; Aborted puts them back.
+func (e *Engine) observeDrop(b *storage.Batch, cat *catalog, c *storage.Change) (err error) {
+	var undo []dropUndo
+	defer func() {
+		if err != nil {
+			restoreDrop(undo)
+		} else if len(undo) > 0 {
+			rememberDrop(c, undo)
+		}
+	}()
 	for _, a := range cat.byName {
 		if a.tgt.db != c.Database || (c.RetentionPolicy != "" && a.tgt.rp != c.RetentionPolicy) {
 			continue
@@ -161,9 +176,62 @@ func (e *Engine) observeDrop(b *storage.Batch, cat *catalog, c *storage.Change) 
 			}
 		}
 		a.mu.Lock()
+		undo = append(undo, dropUndo{a: a, watermark: a.mu.watermark, retained: a.mu.retained, markBelow: a.markBelow.Load()})
 		a.mu.watermark, a.mu.retained = unset, unset
 		a.mu.Unlock()
 		a.markBelow.Store(unset)
 	}
 	return nil
+}
+
+// Aborted implements storage.AbortObserver: a drop that does not commit
+// leaves the stored watermarks and states as they were, and so the
+// watermarks in memory are restored.
+func (o observer) Aborted(c *storage.Change) {
+	if c.Kind != storage.ChangeDropRetentionPolicy && c.Kind != storage.ChangeDropDatabase {
+		return
+	}
+	k := weak.Make(c)
+	pendingDrops.Lock()
+	undo := pendingDrops.m[k]
+	delete(pendingDrops.m, k)
+	pendingDrops.Unlock()
+	restoreDrop(undo)
+}
+
+// dropUndo is what a drop forgot of one aggregate.
+type dropUndo struct {
+	a                              *agg
+	watermark, retained, markBelow int64
+}
+
+// pendingDrops holds the undo of the drops observers accepted, until the
+// change aborts or is collected.
+var pendingDrops struct {
+	sync.Mutex
+	m map[weak.Pointer[storage.Change]][]dropUndo
+}
+
+func rememberDrop(c *storage.Change, undo []dropUndo) {
+	k := weak.Make(c)
+	pendingDrops.Lock()
+	if pendingDrops.m == nil {
+		pendingDrops.m = map[weak.Pointer[storage.Change]][]dropUndo{}
+	}
+	pendingDrops.m[k] = undo
+	pendingDrops.Unlock()
+	runtime.AddCleanup(c, func(k weak.Pointer[storage.Change]) {
+		pendingDrops.Lock()
+		delete(pendingDrops.m, k)
+		pendingDrops.Unlock()
+	}, k)
+}
+
+func restoreDrop(undo []dropUndo) {
+	for _, u := range undo {
+		u.a.mu.Lock()
+		u.a.mu.watermark, u.a.mu.retained = u.watermark, u.retained
+		u.a.mu.Unlock()
+		u.a.markBelow.Store(u.markBelow)
+	}
 }
