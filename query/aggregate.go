@@ -590,9 +590,7 @@ func addInts(st aggregate.State, ts []int64, vs []int64) bool {
 	case *aggregate.LastState:
 		st.Add(ts[len(ts)-1], model.Int(vs[len(vs)-1]))
 	case *aggregate.MeanState:
-		for i, v := range vs {
-			st.Add(ts[i], model.Int(v))
-		}
+		st.AddInts(vs)
 	case *aggregate.SumState:
 		for i, v := range vs {
 			st.Add(ts[i], model.Int(v))
