@@ -39,6 +39,12 @@ type Options struct {
 	// after downtime or recomputing a large range proceeds in batches of
 	// this size, each committed on its own. The default is 50000.
 	MaxBatchBuckets int
+	// TargetOwner, when not nil, names what else writes a measurement
+	// ("" when nothing does): an aggregate whose target it names is
+	// rejected, so that two engines never write one measurement. The
+	// downsample engine's TargetOwner fits. It must be safe for concurrent
+	// use and must not call back into this engine.
+	TargetOwner func(database, rp, measurement string) string
 }
 
 // DefaultOptions returns the defaults every zero field of Options means.
@@ -79,6 +85,7 @@ type Engine struct {
 	clock    func() time.Time
 	maxBatch int
 	srcRet   func(database, rp, measurement string) time.Duration
+	owner    func(database, rp, measurement string) string
 
 	// cat is the current registry, replaced (under regMu) on every change.
 	cat atomic.Pointer[catalog]
@@ -105,7 +112,7 @@ type record struct {
 // writes and deletes dirty. Only one Engine may be opened per storage DB.
 func Open(db *storage.DB, opts *Options) (*Engine, error) {
 	o := opts.withDefaults()
-	e := &Engine{db: db, log: o.Logger, clock: o.Clock, maxBatch: o.MaxBatchBuckets, srcRet: o.SourceRetention,
+	e := &Engine{db: db, log: o.Logger, clock: o.Clock, maxBatch: o.MaxBatchBuckets, srcRet: o.SourceRetention, owner: o.TargetOwner,
 		kick: make(chan struct{}, 1)}
 	var aggs []*agg
 	err := db.IterMeta(namespace, []byte{keyDefinition}, func(k, v []byte) error {
@@ -310,6 +317,15 @@ func (e *Engine) register(n Definition) error {
 	if err != nil {
 		return err
 	}
+	if e.owner != nil {
+		rp := n.TargetRetentionPolicy
+		if rp == "" {
+			rp = n.RetentionPolicy
+		}
+		if o := e.owner(n.Database, rp, n.Target); o != "" {
+			return invalid(n.Name, "target %q is already written by %s", n.Target, o)
+		}
+	}
 	next := uint32(1)
 	if v, ok, err := e.db.GetMeta(namespace, []byte{keyNextID}); err != nil {
 		return err
@@ -439,6 +455,15 @@ func (a *agg) definition() Definition {
 	d.GroupBy = slices.Clone(d.GroupBy)
 	d.Fields = slices.Clone(d.Fields)
 	return d
+}
+
+// TargetOwner names the continuous aggregate writing a measurement, or
+// returns "" when none does. It fits downsample.Options.TargetOwner.
+func (e *Engine) TargetOwner(database, rp, measurement string) string {
+	if a := e.cat.Load().byTarget[mkey{database, rp, measurement}]; a != nil {
+		return fmt.Sprintf("continuous aggregate %q", a.def.Name)
+	}
+	return ""
 }
 
 // List returns the definitions of all aggregates, sorted by name.

@@ -39,6 +39,12 @@ type Options struct {
 	// does not change downsampled buckets. It is called under the storage's
 	// write lock and must be quick and not call the storage.
 	SourceRetention func(database, rp, measurement string) time.Duration
+	// TargetOwner, when not nil, names what else writes a measurement
+	// ("" when nothing does): a config whose target it names is rejected,
+	// so that two engines never write one measurement. The continuous
+	// engine's TargetOwner fits. It must be safe for concurrent use and
+	// must not call back into this engine.
+	TargetOwner func(database, rp, measurement string) string
 }
 
 // DefaultOptions returns the default options.
@@ -58,6 +64,7 @@ type Engine struct {
 	log     *slog.Logger
 	clock   func() time.Time
 	maxOpen int
+	owner   func(database, rp, measurement string) string
 	srcRet  func(database, rp, measurement string) time.Duration
 	wake    chan struct{}
 
@@ -101,12 +108,12 @@ func Open(db *storage.DB, opts *Options) (*Engine, error) {
 		if opts.MaxOpenBuckets > 0 {
 			o.MaxOpenBuckets = opts.MaxOpenBuckets
 		}
-		o.Logger, o.SourceRetention = opts.Logger, opts.SourceRetention
+		o.Logger, o.SourceRetention, o.TargetOwner = opts.Logger, opts.SourceRetention, opts.TargetOwner
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{db: db, log: o.Logger, clock: o.Clock, maxOpen: o.MaxOpenBuckets, srcRet: o.SourceRetention,
+	e := &Engine{db: db, log: o.Logger, clock: o.Clock, maxOpen: o.MaxOpenBuckets, srcRet: o.SourceRetention, owner: o.TargetOwner,
 		wake: make(chan struct{}, 1), seed: maphash.MakeSeed()}
 	e.mu.byName = map[string]*config{}
 	e.mu.bySource = map[mkey][]*config{}
@@ -378,6 +385,11 @@ func (e *Engine) registerLocked(cfg Config) error {
 			errs = append(errs, fmt.Sprintf("target %q is the raw source of downsample %q; register the lower tier first", cfg.Target, oc.Name))
 		}
 	}
+	if e.owner != nil {
+		if o := e.owner(cfg.Database, cfg.RetentionPolicy, cfg.Target); o != "" {
+			errs = append(errs, fmt.Sprintf("target %q is already written by %s", cfg.Target, o))
+		}
+	}
 	// A cycle: following sources through targets leads back to cfg.
 	for m, seen := cfg.Source, 0; seen <= len(e.mu.byName); seen++ {
 		if m == cfg.Target {
@@ -500,6 +512,19 @@ func (e *Engine) removeLocked(c *config) error {
 	}
 	c.open, c.nOpen, c.bytes = nil, 0, 0
 	return nil
+}
+
+// TargetOwner names the downsample config writing a measurement, or
+// returns "" when none does. It fits continuous.Options.TargetOwner.
+func (e *Engine) TargetOwner(database, rp, measurement string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.mu.byName {
+		if c.cfg.Database == database && c.cfg.RetentionPolicy == rp && c.cfg.Target == measurement {
+			return fmt.Sprintf("downsample %q", c.cfg.Name)
+		}
+	}
+	return ""
 }
 
 // Get returns a registered config.

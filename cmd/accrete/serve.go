@@ -190,16 +190,20 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 		}
 		return 0
 	}
-	aggs, err := continuous.Open(db.DB, &continuous.Options{Logger: log, SourceRetention: sourceRetention})
+	// Continuous aggregates and downsamples never write one measurement:
+	// each engine asks the other before taking a target.
+	var dsEngine atomic.Pointer[downsample.Engine]
+	aggs, err := continuous.Open(db.DB, &continuous.Options{Logger: log, SourceRetention: sourceRetention,
+		TargetOwner: func(database, rp, m string) string {
+			if d := dsEngine.Load(); d != nil {
+				return d.TargetOwner(database, rp, m)
+			}
+			return ""
+		}})
 	if err != nil {
 		return fmt.Errorf("open continuous aggregates: %w", err)
 	}
 	defer aggs.Close()
-	for _, d := range c.Aggregates {
-		if _, err := aggs.Put(d); err != nil {
-			return fmt.Errorf("continuous aggregate %q: %w", d.Name, err)
-		}
-	}
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	schedDone := make(chan struct{})
 	go func() {
@@ -210,15 +214,22 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 
 	// Downsampling folds writes into open buckets from the start; Close
 	// (deferred, before the data directory closes) writes them out.
-	ds, err := downsample.Open(db.DB, &downsample.Options{Logger: log, SourceRetention: sourceRetention})
+	ds, err := downsample.Open(db.DB, &downsample.Options{Logger: log, SourceRetention: sourceRetention,
+		TargetOwner: aggs.TargetOwner})
 	if err != nil {
 		return fmt.Errorf("open downsampling: %w", err)
 	}
+	dsEngine.Store(ds)
 	defer func() {
 		if cerr := ds.Close(); cerr != nil {
 			log.Error("downsampling: flush at shutdown", "err", cerr)
 		}
 	}()
+	for _, d := range c.Aggregates {
+		if _, err := aggs.Put(d); err != nil {
+			return fmt.Errorf("continuous aggregate %q: %w", d.Name, err)
+		}
+	}
 	for _, d := range c.Downsamples {
 		if _, err := ds.Put(d); err != nil {
 			return fmt.Errorf("downsample %q: %w", d.Name, err)
