@@ -101,15 +101,7 @@ func undelta[T int64 | uint64](dst []T, mode byte, src []byte) ([]byte, error) {
 	acc := dst[0]
 	switch mode {
 	case intsPacked:
-		var err error
-		if src, err = unpack(dst[1:], src); err != nil {
-			return nil, err
-		}
-		for i := 1; i < len(dst); i++ {
-			acc += dst[i]
-			dst[i] = acc
-		}
-		return src, nil
+		return unpackSum(dst[1:], src, acc)
 	case intsVarint:
 		for i := 1; i < len(dst); i++ {
 			var u uint64

@@ -45,18 +45,8 @@ func decodeTimes(times []int64, src []byte, minTime, maxTime int64) ([]byte, err
 	}
 	if len(times) >= 3 {
 		var err error
-		if src, err = unpack(times[2:], src); err != nil {
+		if src, err = unpackTimes(times[2:], src, times[1]-times[0], times[1]); err != nil {
 			return nil, err
-		}
-		d, prev := times[1]-times[0], times[1]
-		for i := 2; i < len(times); i++ {
-			d += times[i]
-			t := prev + d
-			if t <= prev {
-				return nil, corruptf("timestamps not increasing")
-			}
-			times[i] = t
-			prev = t
 		}
 	}
 	if times[len(times)-1] != maxTime {
