@@ -45,3 +45,15 @@ func (s *MeanState) AddInts(vs []int64) {
 		s.sum.Add(float64(v))
 	}
 }
+
+// NewMeans returns n empty means of values of numeric type in, in one
+// allocation: a caller needing many states (one per time bucket) takes
+// their addresses instead of calling NewMean for each.
+func NewMeans(in model.FieldType, n int) []MeanState {
+	mustAccept(Mean, in)
+	s := make([]MeanState, n)
+	for i := range s {
+		s[i].typ = in
+	}
+	return s
+}

@@ -450,8 +450,9 @@ func (a *seriesAggregator) units(n, workers int) []readUnit {
 // of those calls selects when it is not nil (the others have none).
 func (a *seriesAggregator) run(ctx context.Context, w int, s storage.Series, calls []bool) ([][]Bucket, error) {
 	accs := make([]bucketAcc, len(a.q.Calls))
+	hint := bucketHint(a.q.Range, a.q.Interval)
 	for i := range accs {
-		accs[i] = bucketAcc{call: &a.q.Calls[i], typ: a.calls[i].typ, iv: a.q.Interval}
+		accs[i] = bucketAcc{call: &a.q.Calls[i], typ: a.calls[i].typ, iv: a.q.Interval, hint: hint}
 	}
 	cond := a.q.Condition
 	switch {
@@ -680,6 +681,25 @@ type bucketAcc struct {
 	typ     model.FieldType
 	iv      Interval
 	buckets []Bucket
+	// hint is the number of buckets to make room for at the first one
+	// (0: let append decide).
+	hint int
+	// means holds empty mean states allocated together, taken from the
+	// front as buckets of a mean are made.
+	means []aggregate.MeanState
+}
+
+// meanSlab is the number of mean states allocated at once.
+const meanSlab = 16
+
+// bucketHint is the number of buckets of interval iv that range r can
+// hold, capped; 0 without an interval.
+func bucketHint(r TimeRange, iv Interval) int {
+	if iv.IsZero() || r.Max < r.Min {
+		return 0
+	}
+	n := uint64(r.Max-r.Min)/uint64(iv.Duration) + 2
+	return int(min(n, 256))
 }
 
 // bucket returns the state of the bucket starting at start, adding it
@@ -689,10 +709,20 @@ func (b *bucketAcc) bucket(start int64) aggregate.State {
 		return b.buckets[n-1].State
 	}
 	var st aggregate.State
-	if b.call.Func == aggregate.Percentile {
+	switch b.call.Func {
+	case aggregate.Percentile:
 		st = aggregate.NewPercentile(b.call.Percentile, b.typ)
-	} else {
+	case aggregate.Mean:
+		if len(b.means) == 0 {
+			b.means = aggregate.NewMeans(b.typ, min(meanSlab, max(1, b.hint-len(b.buckets))))
+		}
+		st = &b.means[0]
+		b.means = b.means[1:]
+	default:
 		st = aggregate.New(b.call.Func, b.typ)
+	}
+	if b.buckets == nil && b.hint > 0 {
+		b.buckets = make([]Bucket, 0, b.hint)
 	}
 	b.buckets = append(b.buckets, Bucket{Start: start, State: st})
 	return st
