@@ -1,6 +1,9 @@
 package chunk
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // unpackSum decodes a packed stream of len(dst) differences from src, as
 // unpack does, and stores their running sums after acc instead of the
@@ -116,6 +119,16 @@ func unpackTimes(dst []int64, src []byte, d, prev int64) ([]byte, error) {
 // timesBlock is sumBlock for unpackTimes: it returns the last delta and
 // time, and false when the times do not increase strictly.
 func timesBlock(dst []int64, src []byte, lo int64, w uint, d, prev int64) (int64, int64, bool) {
+	if w == 0 && lo == 0 && d > 0 && d <= math.MaxInt64/int64(blockLen) &&
+		prev <= math.MaxInt64-int64(len(dst))*d {
+		// A regular interval: every time is d after the previous one, and
+		// the last does not overflow.
+		for i := range dst {
+			prev += d
+			dst[i] = prev
+		}
+		return d, prev, true
+	}
 	if w == 0 {
 		for i := range dst {
 			d += lo

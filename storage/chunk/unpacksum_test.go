@@ -91,7 +91,11 @@ func TestUnpackTimesMatchesUnpack(t *testing.T) {
 	for iter := range 2000 {
 		n := r.IntN(700)
 		dods := make([]int64, n)
+		regular := r.IntN(3) == 0
 		for i := range dods {
+			if regular {
+				continue
+			}
 			switch r.IntN(4) {
 			case 0: // regular
 			case 1:
@@ -106,6 +110,13 @@ func TestUnpackTimesMatchesUnpack(t *testing.T) {
 		}
 		src := append(appendPacked(nil, dods), 1, 2, 3)
 		d0, prev0 := r.Int64N(1<<30)+1, r.Int64N(1<<50)
+		switch r.IntN(4) {
+		case 0: // near the end of time, to overflow
+			prev0 = math.MaxInt64 - r.Int64N(int64(n)*d0+2)
+		case 1: // a huge step
+			d0 = math.MaxInt64/int64(r.IntN(200)+1) + r.Int64N(3) - 1
+			prev0 = math.MinInt64 + r.Int64N(1<<20)
+		}
 		raw := make([]int64, n)
 		restWant, err := unpack(raw, src)
 		if err != nil {
