@@ -682,24 +682,29 @@ type bucketAcc struct {
 	iv      Interval
 	buckets []Bucket
 	// hint is the number of buckets to make room for at the first one
-	// (0: let append decide).
+	// (0: let append decide), and the most mean states to allocate
+	// together until there are that many buckets.
 	hint int
 	// means holds empty mean states allocated together, taken from the
 	// front as buckets of a mean are made.
 	means []aggregate.MeanState
 }
 
-// meanSlab is the number of mean states allocated at once.
+// meanSlab is the most mean states allocated at once.
 const meanSlab = 16
 
 // bucketHint is the number of buckets of interval iv that range r can
-// hold, capped; 0 without an interval.
+// hold, capped at meanSlab (so that a series with few points over a long
+// range wastes little): 1 without an interval.
 func bucketHint(r TimeRange, iv Interval) int {
-	if iv.IsZero() || r.Max < r.Min {
+	if iv.IsZero() {
+		return 1
+	}
+	if r.Max < r.Min {
 		return 0
 	}
 	n := uint64(r.Max-r.Min)/uint64(iv.Duration) + 2
-	return int(min(n, 256))
+	return int(min(n, meanSlab))
 }
 
 // bucket returns the state of the bucket starting at start, adding it
@@ -714,7 +719,11 @@ func (b *bucketAcc) bucket(start int64) aggregate.State {
 		st = aggregate.NewPercentile(b.call.Percentile, b.typ)
 	case aggregate.Mean:
 		if len(b.means) == 0 {
-			b.means = aggregate.NewMeans(b.typ, min(meanSlab, max(1, b.hint-len(b.buckets))))
+			n := meanSlab
+			if rest := b.hint - len(b.buckets); rest > 0 {
+				n = min(n, rest)
+			}
+			b.means = aggregate.NewMeans(b.typ, n)
 		}
 		st = &b.means[0]
 		b.means = b.means[1:]
