@@ -275,7 +275,8 @@ func (c *Cursor) nextChunk() bool {
 		c.streaming = false
 		return false
 	}
-	if err := c.decoder().Decode(v, &c.buf); err != nil {
+	// The last chunk of the range need not decode the values past it.
+	if err := c.decoder().DecodeUntil(v, &c.buf, c.maxT); err != nil {
 		c.err = c.corrupt(err)
 		return false
 	}

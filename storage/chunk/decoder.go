@@ -3,6 +3,8 @@ package chunk
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"math"
+	"slices"
 	"sync"
 
 	"github.com/accretedb/accrete/model"
@@ -28,14 +30,27 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // verifies the checksum first; a corrupt chunk is an error wrapping
 // ErrCorrupt, never a panic. On error into is left empty.
 func (d *Decoder) Decode(src []byte, into *Columns) error {
-	if err := d.decode(src, into); err != nil {
+	if err := d.decode(src, into, math.MaxInt64); err != nil {
 		into.Reset()
 		return err
 	}
 	return nil
 }
 
-func (d *Decoder) decode(src []byte, into *Columns) error {
+// DecodeUntil is Decode keeping only the points at or before maxT, for a
+// reader that needs no later point: the integer and unsigned values after
+// them are not decoded. The checksum of the whole chunk and its
+// timestamps are verified as by Decode; the structure of the payload past
+// the values decoded is not.
+func (d *Decoder) DecodeUntil(src []byte, into *Columns, maxT int64) error {
+	if err := d.decode(src, into, maxT); err != nil {
+		into.Reset()
+		return err
+	}
+	return nil
+}
+
+func (d *Decoder) decode(src []byte, into *Columns, maxT int64) error {
 	h, err := parseHeader(src)
 	if err != nil {
 		return err
@@ -57,6 +72,27 @@ func (d *Decoder) decode(src []byte, into *Columns) error {
 	into.reset(h.Type, h.Count)
 	rest, err := decodeTimes(into.Times, payload, h.MinTime, h.MaxTime)
 	if err != nil {
+		return err
+	}
+	if h.MaxTime > maxT && (h.Type == model.TypeInteger || h.Type == model.TypeUnsigned) {
+		// Values are differences from the previous one: decode those up
+		// to the last point kept and drop the rest unread.
+		n, found := slices.BinarySearch(into.Times, maxT)
+		if found {
+			n++
+		}
+		into.Times = into.Times[:n]
+		if h.Type == model.TypeInteger {
+			into.Ints = into.Ints[:n]
+			if n > 0 {
+				_, err = decodeInts(into.Ints, rest)
+			}
+		} else {
+			into.Uints = into.Uints[:n]
+			if n > 0 {
+				_, err = decodeUints(into.Uints, rest)
+			}
+		}
 		return err
 	}
 	switch h.Type {
