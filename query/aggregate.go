@@ -564,32 +564,12 @@ func addColumns(cols *chunk.Columns, iv Interval, accs []*bucketAcc) {
 
 // addInts adds the integers vs at times ts (ascending) to st without a
 // call through the State interface per value, and reports whether it knew
-// st's type. A selector (min, max, first, last) selects the same point
-// whatever the order of its input, so it is offered only the point it
-// would keep: the first of the smallest or largest values, the first or
-// the last point.
+// st's type.
 func addInts(st aggregate.State, ts []int64, vs []int64) bool {
+	if addSelected(st, ts, vs, model.Int) {
+		return true
+	}
 	switch st := st.(type) {
-	case *aggregate.MaxState:
-		k := 0
-		for i, v := range vs {
-			if v > vs[k] {
-				k = i
-			}
-		}
-		st.Add(ts[k], model.Int(vs[k]))
-	case *aggregate.MinState:
-		k := 0
-		for i, v := range vs {
-			if v < vs[k] {
-				k = i
-			}
-		}
-		st.Add(ts[k], model.Int(vs[k]))
-	case *aggregate.FirstState:
-		st.Add(ts[0], model.Int(vs[0]))
-	case *aggregate.LastState:
-		st.Add(ts[len(ts)-1], model.Int(vs[len(vs)-1]))
 	case *aggregate.MeanState:
 		st.AddInts(vs)
 	case *aggregate.SumState:
@@ -608,30 +588,35 @@ func addInts(st aggregate.State, ts []int64, vs []int64) bool {
 
 // addUints is addInts for unsigned integers.
 func addUints(st aggregate.State, ts []int64, vs []uint64) bool {
-	switch st := st.(type) {
+	return addSelected(st, ts, vs, model.Uint)
+}
+
+// addSelected offers a selector (min, max, first, last) only the point it
+// would keep — the first of the smallest or largest values, the first or
+// the last point —, since it selects the same point whatever the order of
+// its input, and reports whether st was a selector.
+func addSelected[T int64 | uint64](st aggregate.State, ts []int64, vs []T, value func(T) model.FieldValue) bool {
+	k := 0
+	switch st.(type) {
 	case *aggregate.MaxState:
-		k := 0
 		for i, v := range vs {
 			if v > vs[k] {
 				k = i
 			}
 		}
-		st.Add(ts[k], model.Uint(vs[k]))
 	case *aggregate.MinState:
-		k := 0
 		for i, v := range vs {
 			if v < vs[k] {
 				k = i
 			}
 		}
-		st.Add(ts[k], model.Uint(vs[k]))
 	case *aggregate.FirstState:
-		st.Add(ts[0], model.Uint(vs[0]))
 	case *aggregate.LastState:
-		st.Add(ts[len(ts)-1], model.Uint(vs[len(vs)-1]))
+		k = len(vs) - 1
 	default:
 		return false
 	}
+	st.Add(ts[k], value(vs[k]))
 	return true
 }
 
