@@ -2,6 +2,7 @@ package downsample
 
 import (
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/accretedb/accrete/model"
@@ -57,33 +58,22 @@ func (o observer) Aborted(c *storage.Change) {
 	// before a watermark were late ones, which only wrote markers.
 	moved := e.mu.takes != e.mu.observed
 	var key []byte
-	for _, ws := range c.Writes {
-		last, cfgs := "", []*config(nil)
-		for i := range ws.Points {
-			p := &ws.Points[i]
-			if i == 0 || p.Measurement != last {
-				last = p.Measurement
-				cfgs = e.mu.bySource[mkey{ws.Database, ws.RetentionPolicy, p.Measurement}]
-			}
-			if len(cfgs) == 0 {
+	for p, cfgs := range e.sourcePoints(c) {
+		h := hashTags(e.seed, p.Tags)
+		key = appendSeriesKey(key[:0], p.Tags)
+		for _, cf := range cfgs {
+			start := cf.bucketOf(p.Time)
+			if start < cf.start {
 				continue
 			}
-			h := hashTags(e.seed, p.Tags)
-			key = appendSeriesKey(key[:0], p.Tags)
-			for _, cf := range cfgs {
-				start := cf.bucketOf(p.Time)
-				if start < cf.start {
-					continue
-				}
-				m := mark{string(key), start}
-				delete(cf.marked, m)
-				if ob := cf.bucket(h, p.Tags, start, false); ob != nil {
-					ob.stale = true
-				} else if moved && start < cf.w {
-					cf.redo[m] = struct{}{}
-					cf.pending = true
-					e.poke()
-				}
+			m := mark{string(key), start}
+			delete(cf.marked, m)
+			if ob := cf.bucket(h, p.Tags, start, false); ob != nil {
+				ob.stale = true
+			} else if moved && start < cf.w {
+				cf.redo[m] = struct{}{}
+				cf.pending = true
+				e.poke()
 			}
 		}
 	}
@@ -100,80 +90,69 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 	e.mu.observed = e.mu.takes
 	var key []byte
 	closed := e.closed.Load()
-	for _, ws := range c.Writes {
-		last, cfgs := "", []*config(nil)
-		for i := range ws.Points {
-			p := &ws.Points[i]
-			if i == 0 || p.Measurement != last {
-				last = p.Measurement
-				cfgs = e.mu.bySource[mkey{ws.Database, ws.RetentionPolicy, p.Measurement}]
+	for p, cfgs := range e.sourcePoints(c) {
+		h := hashTags(e.seed, p.Tags)
+		key = key[:0]
+		var first *openSeries // the point's open series in the first config that has one
+		for _, cf := range cfgs {
+			start := cf.bucketOf(p.Time)
+			if start < cf.start {
+				continue // before the config began
 			}
-			if len(cfgs) == 0 {
+			if start < cf.w || closed {
+				if start < cf.w {
+					if len(key) == 0 {
+						key = appendSeriesKey(key, p.Tags)
+					}
+					if err := e.mark(b, cf, key, start); err != nil {
+						return err
+					}
+				}
 				continue
 			}
-			h := hashTags(e.seed, p.Tags)
-			key = key[:0]
-			var first *openSeries // the point's open series in the first config that has one
-			for _, cf := range cfgs {
-				start := cf.bucketOf(p.Time)
-				if start < cf.start {
-					continue // before the config began
+			var os *openSeries
+			if first != nil {
+				if os = first.sibling(cf); os == nil {
+					if os = cf.series(h, p.Tags); os != nil {
+						first.setSibling(cf, os)
+					}
 				}
-				if start < cf.w || closed {
-					if start < cf.w {
-						if len(key) == 0 {
-							key = appendSeriesKey(key, p.Tags)
-						}
-						if err := e.mark(b, cf, key, start); err != nil {
-							return err
-						}
+			} else {
+				os = cf.series(h, p.Tags)
+			}
+			ob, os := cf.bucketIn(os, h, p.Tags, start, false)
+			if ob == nil {
+				if cf.nOpen >= e.maxOpen {
+					cf.stats.Overflowed++
+					if len(key) == 0 {
+						key = appendSeriesKey(key, p.Tags)
+					}
+					if err := e.mark(b, cf, key, start); err != nil {
+						return err
 					}
 					continue
 				}
-				var os *openSeries
-				if first != nil {
-					if os = first.sibling(cf); os == nil {
-						if os = cf.series(h, p.Tags); os != nil {
-							first.setSibling(cf, os)
-						}
-					}
-				} else {
-					os = cf.series(h, p.Tags)
-				}
-				ob, os := cf.bucketIn(os, h, p.Tags, start, false)
-				if ob == nil {
-					if cf.nOpen >= e.maxOpen {
-						cf.stats.Overflowed++
-						if len(key) == 0 {
-							key = appendSeriesKey(key, p.Tags)
-						}
-						if err := e.mark(b, cf, key, start); err != nil {
-							return err
-						}
-						continue
-					}
-					ob, os = cf.bucketIn(os, h, p.Tags, start, true)
-				}
-				if first == nil {
-					first = os
-				} else if first != os {
-					first.setSibling(cf, os)
-				}
-				cf.stats.PointsFolded++
-				if ob.stale {
-					continue
-				}
-				if p.Time <= ob.last {
-					// Out of order within the bucket: it may overwrite a
-					// folded value, so the bucket is re-aggregated.
-					ob.stale = true
-					continue
-				}
-				ob.last = p.Time
-				for oi := range cf.outs {
-					if v, ok := fieldValue(p.Fields, cf.outs[oi].input); ok {
-						cf.fold(ob, oi, p.Time, v)
-					}
+				ob, os = cf.bucketIn(os, h, p.Tags, start, true)
+			}
+			if first == nil {
+				first = os
+			} else if first != os {
+				first.setSibling(cf, os)
+			}
+			cf.stats.PointsFolded++
+			if ob.stale {
+				continue
+			}
+			if p.Time <= ob.last {
+				// Out of order within the bucket: it may overwrite a
+				// folded value, so the bucket is re-aggregated.
+				ob.stale = true
+				continue
+			}
+			ob.last = p.Time
+			for oi := range cf.outs {
+				if v, ok := fieldValue(p.Fields, cf.outs[oi].input); ok {
+					cf.fold(ob, oi, p.Time, v)
 				}
 			}
 		}
@@ -185,26 +164,18 @@ func (e *Engine) observeWrites(b *storage.Batch, c *storage.Change) error {
 // than the SourceRetention of a config reading it. The caller holds mu.
 func (e *Engine) checkSourceRetention(c *storage.Change) error {
 	var now int64
-	for _, ws := range c.Writes {
-		last, cfgs := "", []*config(nil)
-		for i := range ws.Points {
-			p := &ws.Points[i]
-			if i == 0 || p.Measurement != last {
-				last = p.Measurement
-				cfgs = e.mu.bySource[mkey{ws.Database, ws.RetentionPolicy, p.Measurement}]
+	for p, cfgs := range e.sourcePoints(c) {
+		for _, cf := range cfgs {
+			if cf.cfg.SourceRetention <= 0 {
+				continue
 			}
-			for _, cf := range cfgs {
-				if cf.cfg.SourceRetention <= 0 {
-					continue
-				}
-				if now == 0 {
-					now = e.clock().UnixNano()
-				}
-				if cutoff := now - int64(cf.cfg.SourceRetention); p.Time < cutoff {
-					return fmt.Errorf("%w: %s at %s is older than the %s kept by downsample %q (cutoff %s)", ErrTooOld,
-						p.Measurement, time.Unix(0, p.Time).UTC().Format(time.RFC3339Nano), cf.cfg.SourceRetention,
-						cf.cfg.Name, time.Unix(0, cutoff).UTC().Format(time.RFC3339Nano))
-				}
+			if now == 0 {
+				now = e.clock().UnixNano()
+			}
+			if cutoff := now - int64(cf.cfg.SourceRetention); p.Time < cutoff {
+				return fmt.Errorf("%w: %s at %s is older than the %s kept by downsample %q (cutoff %s)", ErrTooOld,
+					p.Measurement, time.Unix(0, p.Time).UTC().Format(time.RFC3339Nano), cf.cfg.SourceRetention,
+					cf.cfg.Name, time.Unix(0, cutoff).UTC().Format(time.RFC3339Nano))
 			}
 		}
 	}
@@ -292,4 +263,24 @@ func (e *Engine) observeDelete(b *storage.Batch, c *storage.Change) error {
 		}
 	}
 	return nil
+}
+
+// sourcePoints yields the points of c's writes that configs read, each
+// with those configs. The caller holds mu.
+func (e *Engine) sourcePoints(c *storage.Change) iter.Seq2[*model.Point, []*config] {
+	return func(yield func(*model.Point, []*config) bool) {
+		for _, ws := range c.Writes {
+			last, cfgs := "", []*config(nil)
+			for i := range ws.Points {
+				p := &ws.Points[i]
+				if i == 0 || p.Measurement != last {
+					last = p.Measurement
+					cfgs = e.mu.bySource[mkey{ws.Database, ws.RetentionPolicy, p.Measurement}]
+				}
+				if len(cfgs) > 0 && !yield(p, cfgs) {
+					return
+				}
+			}
+		}
+	}
 }
