@@ -66,28 +66,40 @@ func packedBytes(n int, w uint) int { return (n*int(w) + 7) >> 3 }
 func unpack[T int64 | uint64](dst []T, src []byte) ([]byte, error) {
 	for len(dst) > 0 {
 		n := min(len(dst), blockLen)
-		if len(src) < 2 {
-			return nil, corruptf("truncated packed block")
+		w, zlo, size, rest, err := blockHeader(src, n)
+		if err != nil {
+			return nil, err
 		}
-		w := uint(src[0])
-		if w > 64 {
-			return nil, corruptf("packed width %d", w)
-		}
-		zlo, k := binary.Uvarint(src[1:])
-		if k <= 0 {
-			return nil, corruptf("bad packed block minimum")
-		}
-		src = src[1+k:]
+		src = rest
 		lo := T(unzigzag(zlo))
-		size := packedBytes(n, w)
-		if len(src) < size {
-			return nil, corruptf("truncated packed block")
-		}
 		unpackBlock(dst[:n], src[:size], lo, w)
 		src = src[size:]
 		dst = dst[n:]
 	}
 	return src, nil
+}
+
+// blockHeader reads the header of a packed block of n values from src: the
+// width w, the zig-zag encoded minimum, and the size of the packed values,
+// which src holds after the header. It returns src after the header.
+func blockHeader(src []byte, n int) (w uint, zlo uint64, size int, rest []byte, err error) {
+	if len(src) < 2 {
+		return 0, 0, 0, nil, corruptf("truncated packed block")
+	}
+	w = uint(src[0])
+	if w > 64 {
+		return 0, 0, 0, nil, corruptf("packed width %d", w)
+	}
+	zlo, k := binary.Uvarint(src[1:])
+	if k <= 0 {
+		return 0, 0, 0, nil, corruptf("bad packed block minimum")
+	}
+	rest = src[1+k:]
+	size = packedBytes(n, w)
+	if len(rest) < size {
+		return 0, 0, 0, nil, corruptf("truncated packed block")
+	}
+	return w, zlo, size, rest, nil
 }
 
 // unpackBlock decodes len(dst) values of width w from src, which holds

@@ -13,23 +13,12 @@ import (
 func unpackSum[T int64 | uint64](dst []T, src []byte, acc T) ([]byte, error) {
 	for len(dst) > 0 {
 		n := min(len(dst), blockLen)
-		if len(src) < 2 {
-			return nil, corruptf("truncated packed block")
+		w, zlo, size, rest, err := blockHeader(src, n)
+		if err != nil {
+			return nil, err
 		}
-		w := uint(src[0])
-		if w > 64 {
-			return nil, corruptf("packed width %d", w)
-		}
-		zlo, k := binary.Uvarint(src[1:])
-		if k <= 0 {
-			return nil, corruptf("bad packed block minimum")
-		}
-		src = src[1+k:]
+		src = rest
 		lo := T(unzigzag(zlo))
-		size := packedBytes(n, w)
-		if len(src) < size {
-			return nil, corruptf("truncated packed block")
-		}
 		// Hand sumBlock the bytes after the block too, up to 8: they let
 		// its 8-byte loads run to the block's end (the values are masked).
 		acc = sumBlock(dst[:n], src[:min(len(src), size+8)], lo, w, acc)
@@ -89,23 +78,12 @@ func sumBlock[T int64 | uint64](dst []T, src []byte, lo T, w uint, acc T) T {
 func unpackTimes(dst []int64, src []byte, d, prev int64) ([]byte, error) {
 	for len(dst) > 0 {
 		n := min(len(dst), blockLen)
-		if len(src) < 2 {
-			return nil, corruptf("truncated packed block")
+		w, zlo, size, rest, err := blockHeader(src, n)
+		if err != nil {
+			return nil, err
 		}
-		w := uint(src[0])
-		if w > 64 {
-			return nil, corruptf("packed width %d", w)
-		}
-		zlo, k := binary.Uvarint(src[1:])
-		if k <= 0 {
-			return nil, corruptf("bad packed block minimum")
-		}
-		src = src[1+k:]
+		src = rest
 		lo := unzigzag(zlo)
-		size := packedBytes(n, w)
-		if len(src) < size {
-			return nil, corruptf("truncated packed block")
-		}
 		var ok bool
 		if d, prev, ok = timesBlock(dst[:n], src[:min(len(src), size+8)], lo, w, d, prev); !ok {
 			return nil, corruptf("timestamps not increasing")
