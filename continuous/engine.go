@@ -87,6 +87,16 @@ type Engine struct {
 	srcRet   func(database, rp, measurement string) time.Duration
 	owner    func(database, rp, measurement string) string
 
+	// drop is what the last drop the observer accepted forgot of the
+	// aggregates in memory, until the next change: observers see changes
+	// one at a time under the storage's write lock, and an aborted change
+	// is reported before the next one starts.
+	drop struct {
+		sync.Mutex
+		c    *storage.Change
+		undo []dropUndo
+	}
+
 	// cat is the current registry, replaced (under regMu) on every change.
 	cat atomic.Pointer[catalog]
 	// seq numbers dirty markers; it starts above every stored one.

@@ -1,12 +1,6 @@
 package continuous
 
-import (
-	"runtime"
-	"sync"
-	"weak"
-
-	"github.com/accretedb/accrete/storage"
-)
+import "github.com/accretedb/accrete/storage"
 
 // observer records, in the batch of every change of a source, the buckets
 // the change dirties: data and dirty markers commit together or not at all.
@@ -159,9 +153,11 @@ func (e *Engine) observeDrop(b *storage.Batch, cat *catalog, c *storage.Change) 
 	defer func() {
 		if err != nil {
 			restoreDrop(undo)
-		} else if len(undo) > 0 {
-			rememberDrop(c, undo)
+			undo = nil
 		}
+		e.drop.Lock()
+		e.drop.c, e.drop.undo = c, undo
+		e.drop.Unlock()
 	}()
 	for _, a := range cat.byName {
 		if a.tgt.db != c.Database || (c.RetentionPolicy != "" && a.tgt.rp != c.RetentionPolicy) {
@@ -191,11 +187,14 @@ func (o observer) Aborted(c *storage.Change) {
 	if c.Kind != storage.ChangeDropRetentionPolicy && c.Kind != storage.ChangeDropDatabase {
 		return
 	}
-	k := weak.Make(c)
-	pendingDrops.Lock()
-	undo := pendingDrops.m[k]
-	delete(pendingDrops.m, k)
-	pendingDrops.Unlock()
+	e := o.e
+	e.drop.Lock()
+	var undo []dropUndo
+	if e.drop.c == c {
+		undo = e.drop.undo
+		e.drop.c, e.drop.undo = nil, nil
+	}
+	e.drop.Unlock()
 	restoreDrop(undo)
 }
 
@@ -203,28 +202,6 @@ func (o observer) Aborted(c *storage.Change) {
 type dropUndo struct {
 	a                              *agg
 	watermark, retained, markBelow int64
-}
-
-// pendingDrops holds the undo of the drops observers accepted, until the
-// change aborts or is collected.
-var pendingDrops struct {
-	sync.Mutex
-	m map[weak.Pointer[storage.Change]][]dropUndo
-}
-
-func rememberDrop(c *storage.Change, undo []dropUndo) {
-	k := weak.Make(c)
-	pendingDrops.Lock()
-	if pendingDrops.m == nil {
-		pendingDrops.m = map[weak.Pointer[storage.Change]][]dropUndo{}
-	}
-	pendingDrops.m[k] = undo
-	pendingDrops.Unlock()
-	runtime.AddCleanup(c, func(k weak.Pointer[storage.Change]) {
-		pendingDrops.Lock()
-		delete(pendingDrops.m, k)
-		pendingDrops.Unlock()
-	}, k)
 }
 
 func restoreDrop(undo []dropUndo) {
