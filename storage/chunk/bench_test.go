@@ -23,7 +23,7 @@ func benchData(t model.FieldType, n int) *Columns {
 	panic("BUG: no bench data for " + t.String())
 }
 
-var benchSizes = []int{100, tsbsDay}
+var benchSizes = []int{100, 2048, tsbsDay}
 
 func reportValues(b *testing.B, n, chunkBytes int) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "values/s")
