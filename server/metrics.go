@@ -102,6 +102,7 @@ func newStorageCollector(stats StatsSource) *storageCollector {
 		g("accrete_storage_values_written_total", "Field values written since start.", counter, func(s *storage.Stats) float64 { return float64(s.Values) }),
 		g("accrete_storage_compactions_total", "Series fields compacted since start.", counter, func(s *storage.Stats) float64 { return float64(s.Compactions) }),
 		g("accrete_storage_compacted_keys_total", "Blocks and chunks folded by compaction since start.", counter, func(s *storage.Stats) float64 { return float64(s.CompactedKeys) }),
+		g("accrete_storage_wal_flushes_total", "Memtable flushes that released the write-ahead log after compaction since start.", counter, func(s *storage.Stats) float64 { return float64(s.WALFlushes) }),
 		g("accrete_storage_deletes_total", "Delete and drop operations since start.", counter, func(s *storage.Stats) float64 { return float64(s.Deletes) }),
 		g("accrete_storage_dropped_partitions_total", "Partitions dropped since start.", counter, func(s *storage.Stats) float64 { return float64(s.DroppedPartitions) }),
 	}}

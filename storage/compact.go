@@ -171,6 +171,33 @@ func (db *DB) compactPending(c *compactor) error {
 		}
 		db.clearDirty(ref, stamps[ref])
 	}
+	if len(parts) > 0 {
+		return db.releaseWAL()
+	}
+	return nil
+}
+
+// walFlushBytes is how much live write-ahead log makes releaseWAL flush.
+const walFlushBytes = 4 << 20
+
+// releaseWAL flushes the memtables when the write-ahead log holds
+// walFlushBytes or more, so that the disk space of the blocks compaction
+// just folded is released. Pebble keeps a WAL file until every memtable it
+// logged is flushed, and with large memtables a whole load can sit in the
+// WAL — once as written and once more as compacted chunks — long after it
+// was folded; a flush turns it into a table of chunks, where the range
+// deletion of the blocks drops them. It runs after compacting closed
+// partitions, which happens once per partition and again only for late
+// writes, so it adds few flushes; small WALs are left to the memtable's
+// own rhythm.
+func (db *DB) releaseWAL() error {
+	if db.pdb.Metrics().WAL.Size < walFlushBytes {
+		return nil
+	}
+	if err := db.pdb.Flush(); err != nil {
+		return fmt.Errorf("cannot flush compacted partitions: %w", err)
+	}
+	db.stats.walFlushes.Add(1)
 	return nil
 }
 

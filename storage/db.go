@@ -60,6 +60,7 @@ type DB struct {
 		batches, values            atomic.Uint64
 		compactions, compactedKeys atomic.Uint64
 		deletes, droppedPartitions atomic.Uint64
+		walFlushes                 atomic.Uint64
 	}
 
 	// users counts running calls; Close waits for them.
@@ -358,6 +359,7 @@ type Stats struct {
 	CompactedKeys                uint64 // blocks and chunks folded since Open
 	Deletes                      uint64 // delete and drop operations since Open
 	DroppedPartitions            uint64 // partitions dropped since Open
+	WALFlushes                   uint64 // memtable flushes after compaction since Open
 	DiskBytes                    uint64 // bytes of the Pebble directory (tables, WAL, manifest)
 	PendingCompaction            int    // partitions that may hold recent blocks
 }
@@ -382,6 +384,7 @@ func (db *DB) Stats() Stats {
 	s.CompactedKeys = db.stats.compactedKeys.Load()
 	s.Deletes = db.stats.deletes.Load()
 	s.DroppedPartitions = db.stats.droppedPartitions.Load()
+	s.WALFlushes = db.stats.walFlushes.Load()
 	if db.enter() == nil {
 		s.DiskBytes = db.pdb.Metrics().DiskSpaceUsage()
 		db.leave()

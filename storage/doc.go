@@ -24,7 +24,9 @@
 //
 // Each batch appends, per series field and partition, one small block keyed
 // by the batch's sequence number; background compaction folds the blocks of
-// closed partitions into columnar chunks (package storage/chunk). Reads
+// closed partitions into columnar chunks (package storage/chunk), then
+// flushes Pebble's memtables when the write-ahead log has grown large, so
+// that a load's log is not kept beside its chunks. Reads
 // merge chunks and blocks, newest winning, so late and out-of-order writes
 // read back correctly before and after compaction.
 //
