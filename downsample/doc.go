@@ -65,7 +65,13 @@
 // mean is the exact mean of the raw values, never a mean of means), is
 // flushed after the lower tier and never past its watermark, and is
 // re-aggregated from the lower states when the lower tier rewrites a
-// bucket it has written.
+// bucket it has written. A delete issued against a tier's source (DELETE
+// FROM cpu_1m when cpu_1h reads cpu_1m) flows up: in the delete's own
+// batch it deletes the partial states of the deleted buckets and marks the
+// buckets of every tier above that hold one (range markers for the
+// written ones, open ones stale), so that they are re-aggregated from the
+// states left, exactly as for a delete of raw data. A deleted bucket stays
+// deleted until its own source data changes again.
 //
 // # Memory
 //
@@ -82,8 +88,9 @@
 // A config's Retention removes target points (and states) older than it;
 // SourceRetention removes raw source points older than it and rejects
 // writes of older points ([ErrTooOld]). Deletes of source data older than
-// the source's retention (Options.SourceRetention or SourceRetention)
-// are retention and change no written bucket.
+// the source's retention (Options.SourceRetention or SourceRetention; for
+// a tier, also the lower tier's Retention and its retention deletes) are
+// retention and change no written bucket.
 //
 // # Concurrency
 //

@@ -224,6 +224,7 @@ func (e *Engine) compile(id uint32, cfg Config) (*config, error) {
 	c.open = map[uint64]*openSeries{}
 	c.marked = map[mark]struct{}{}
 	c.redo = map[mark]struct{}{}
+	c.retainCut = minTime
 	l := e.lowerOf(cfg)
 	if l == nil {
 		return c, nil

@@ -729,6 +729,10 @@ func (e *Engine) enforceRetention(c *config, now int64) error {
 	if c.cfg.Retention > 0 {
 		cutoff := c.bucketOf(now - int64(c.cfg.Retention))
 		if cutoff > c.retainedFrom {
+			// The tiers above see this delete of the target as retention.
+			e.mu.Lock()
+			c.retainCut = max(c.retainCut, cutoff)
+			e.mu.Unlock()
 			if err := e.db.DeleteSeries(c.cfg.Database, c.cfg.RetentionPolicy, c.cfg.Target, nil, minTime, cutoff-1); err != nil {
 				return ignoreGone(err)
 			}

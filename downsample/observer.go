@@ -1,6 +1,7 @@
 package downsample
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -27,7 +28,10 @@ func (o observer) BeforeCommit(b *storage.Batch, c *storage.Change) error {
 	case storage.ChangeWrite:
 		return e.observeWrites(b, c)
 	case storage.ChangeDelete, storage.ChangeDropMeasurement:
-		return e.observeDelete(b, c)
+		if err := e.observeDelete(b, c); err != nil {
+			return err
+		}
+		return e.observeTargetDelete(b, c)
 	}
 	// Dropped partitions are retention of source data: written buckets
 	// stay. Dropped databases and policies take the targets with them.
@@ -209,18 +213,26 @@ func (e *Engine) mark(b *storage.Batch, cf *config, key []byte, start int64) err
 
 // frozenBefore returns the first bucket boundary whose buckets lie wholly
 // inside the source's retention: deletes before it are retention and
-// change nothing written.
+// change nothing written. A tier's source is kept for its lower tier's
+// Retention, and the lower tier's last retention cutoff is frozen too.
 func (e *Engine) frozenBefore(cf *config, now int64) int64 {
 	ret := time.Duration(cf.cfg.SourceRetention)
+	if l := cf.lower; l != nil {
+		ret = time.Duration(l.cfg.Retention)
+	}
 	if e.srcRet != nil {
 		if r := e.srcRet(cf.cfg.Database, cf.cfg.RetentionPolicy, cf.cfg.Source); r > 0 && (ret == 0 || r < ret) {
 			ret = r
 		}
 	}
-	if ret <= 0 {
-		return minTime
+	frozen := int64(minTime)
+	if ret > 0 {
+		frozen = cf.bucketUp(now - int64(ret))
 	}
-	return cf.bucketUp(now - int64(ret))
+	if l := cf.lower; l != nil && l.retainCut > minTime {
+		frozen = max(frozen, cf.bucketUp(l.retainCut))
+	}
+	return frozen
 }
 
 // observeDelete marks the deleted range of every deleted series: written
@@ -232,35 +244,134 @@ func (e *Engine) observeDelete(b *storage.Batch, c *storage.Change) error {
 		return nil
 	}
 	now := e.clock().UnixNano()
-	var key []byte
+	lo, hi := max(c.MinTime, minTime), min(c.MaxTime, maxTime)
+	if c.Kind == storage.ChangeDropMeasurement {
+		lo, hi = minTime, maxTime
+	}
 	for _, cf := range cfgs {
+		if err := e.markDeleted(b, cf, c.Series, lo, hi, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// markDeleted marks the source time range lo..hi (inclusive) of series
+// deleted for cf: written buckets by a range marker in b, open ones as
+// stale. The caller holds mu.
+func (e *Engine) markDeleted(b *storage.Batch, cf *config, series []storage.Series, lo, hi, now int64) error {
+	lo = max(lo, e.frozenBefore(cf, now), cf.start)
+	if lo > hi {
+		return nil
+	}
+	lo, hi = cf.bucketOf(lo), cf.bucketOf(hi)
+	var key []byte
+	for _, s := range series {
+		key = appendSeriesKey(key[:0], s.Tags)
+		if chi := min(hi, cf.w-cf.iv); lo <= chi {
+			if err := b.SetMeta(namespace, rangeKey(cf.id, e.seq.Add(1)), rangeValue(string(key), lo, chi)); err != nil {
+				return err
+			}
+			cf.pending = true
+			cf.markGen++
+			e.poke()
+		}
+		if os := cf.series(hashTags(e.seed, s.Tags), s.Tags); os != nil {
+			for _, ob := range os.buckets {
+				if ob.start >= lo && ob.start <= hi {
+					ob.stale = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// maxStateSeeks bounds the buckets observeTargetDelete looks up one by
+// one; a wider delete scans the config's states.
+const maxStateSeeks = 1024
+
+// observeTargetDelete handles a delete of a config's target (DELETE FROM
+// cpu_1m): the partial states of the deleted buckets are deleted in the
+// same batch, so that the states and the target points agree, and the
+// tiers above re-aggregate every bucket holding a deleted one, exactly as
+// for a delete of raw data. The caller holds mu.
+func (e *Engine) observeTargetDelete(b *storage.Batch, c *storage.Change) error {
+	if len(c.Series) == 0 {
+		return nil
+	}
+	var now int64
+	for _, l := range e.mu.byName {
+		if l.cfg.Database != c.Database || l.cfg.RetentionPolicy != c.RetentionPolicy || l.cfg.Target != c.Measurement {
+			continue
+		}
 		lo, hi := max(c.MinTime, minTime), min(c.MaxTime, maxTime)
 		if c.Kind == storage.ChangeDropMeasurement {
 			lo, hi = minTime, maxTime
 		}
-		lo = max(lo, e.frozenBefore(cf, now), cf.start)
+		// Target points sit at bucket starts.
+		lo, hi = l.bucketUp(lo), l.bucketOf(hi)
 		if lo > hi {
 			continue
 		}
-		lo, hi = cf.bucketOf(lo), cf.bucketOf(hi)
-		for _, s := range c.Series {
-			key = appendSeriesKey(key[:0], s.Tags)
-			if chi := min(hi, cf.w-cf.iv); lo <= chi {
-				if err := b.SetMeta(namespace, rangeKey(cf.id, e.seq.Add(1)), rangeValue(string(key), lo, chi)); err != nil {
-					return err
-				}
-				cf.pending = true
-				cf.markGen++
-				e.poke()
-			}
-			if os := cf.series(hashTags(e.seed, s.Tags), s.Tags); os != nil {
-				for _, ob := range os.buckets {
-					if ob.start >= lo && ob.start <= hi {
-						ob.stale = true
-					}
-				}
+		if err := e.deleteStates(b, l, c.Series, lo, hi); err != nil {
+			return err
+		}
+		if len(l.uppers) > 0 && now == 0 {
+			now = e.clock().UnixNano()
+		}
+		for _, u := range l.uppers {
+			if err := e.markDeleted(b, u, c.Series, lo, hi, now); err != nil {
+				return err
 			}
 		}
+	}
+	return nil
+}
+
+// deleteStates deletes in b the partial states of config l for the
+// buckets lo..hi (starts, inclusive) of series.
+func (e *Engine) deleteStates(b *storage.Batch, l *config, series []storage.Series, lo, hi int64) error {
+	keys := make(map[string]struct{}, len(series))
+	var key []byte
+	for _, s := range series {
+		key = appendSeriesKey(key[:0], s.Tags)
+		keys[string(key)] = struct{}{}
+	}
+	del := func(prefix []byte) func(k, _ []byte) error {
+		return func(k, _ []byte) error {
+			rest := k[len(prefix):]
+			if len(prefix) == 5 {
+				if len(rest) < 8 {
+					return fmt.Errorf("%w: state key %x", errCorrupt, k)
+				}
+				bucket := readTime(rest)
+				if bucket < lo {
+					return nil
+				}
+				if bucket > hi {
+					return errStop
+				}
+				rest = rest[8:]
+			}
+			if _, ok := keys[string(rest)]; !ok {
+				return nil
+			}
+			return b.DeleteMeta(namespace, k)
+		}
+	}
+	if uint64(hi-lo)/uint64(l.iv) < maxStateSeeks {
+		for bucket := lo; bucket <= hi; bucket += l.iv {
+			prefix := appendTime(appendID(nil, keyState, l.id), bucket)
+			if err := e.db.IterMeta(namespace, prefix, del(prefix)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	prefix := appendID(nil, keyState, l.id)
+	if err := e.db.IterMeta(namespace, prefix, del(prefix)); err != nil && !errors.Is(err, errStop) {
+		return err
 	}
 	return nil
 }

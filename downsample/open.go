@@ -57,6 +57,10 @@ type config struct {
 	// retainedFrom and sourceFrom are the last retention cutoffs of the
 	// target and the source; guarded by Engine.flushMu.
 	retainedFrom, sourceFrom int64
+	// retainCut is the cutoff of the retention delete of the target
+	// running or done (minTime before the first): the tiers above take
+	// deletes before it for retention. Guarded by Engine.mu.
+	retainCut int64
 }
 
 // mark is a (series, bucket) pair with a marker.
