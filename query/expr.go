@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
@@ -12,8 +13,9 @@ import (
 // tags and fields, [*Literal]s and [*Regex]es. Its value semantics follow
 // InfluxQL's: a missing field is null and every comparison with null is
 // false (the != operator included); a tag a series does not carry reads as
-// the empty string; numbers of different types compare by value; a
-// division by zero gives 0.
+// the empty string; numbers of different types compare by value; integer
+// arithmetic wraps around on overflow; a division or integer modulo by
+// zero gives 0.
 //
 // Expressions are immutable once built and safe for concurrent use.
 type Expr interface {
@@ -422,62 +424,33 @@ func floatOp(op Op, a, b float64) value {
 	return value{}
 }
 
-func intOp(op Op, a, b int64) value {
-	switch op {
-	case OpAdd:
-		return value{v: model.Int(a + b)}
-	case OpSub:
-		return value{v: model.Int(a - b)}
-	case OpMul:
-		return value{v: model.Int(a * b)}
-	case OpDiv:
-		if b == 0 {
-			return value{v: model.Int(0)}
-		}
-		return value{v: model.Int(a / b)}
-	case OpMod:
-		if b == 0 {
-			return value{v: model.Int(0)}
-		}
-		return value{v: model.Int(a % b)}
-	}
-	c := 0
-	switch {
-	case a < b:
-		c = -1
-	case a > b:
-		c = 1
-	}
-	return boolValue(cmpResult(c, op))
-}
+func intOp(op Op, a, b int64) value { return integerOp(op, a, b, model.Int) }
 
-func uintOp(op Op, a, b uint64) value {
+func uintOp(op Op, a, b uint64) value { return integerOp(op, a, b, model.Uint) }
+
+// integerOp applies op to two integers of one type as InfluxQL does:
+// arithmetic wraps around on overflow (two's complement, as in Go),
+// division and modulo by zero give 0; mk makes the result's field value.
+func integerOp[T int64 | uint64](op Op, a, b T, mk func(T) model.FieldValue) value {
 	switch op {
 	case OpAdd:
-		return value{v: model.Uint(a + b)}
+		return value{v: mk(a + b)}
 	case OpSub:
-		return value{v: model.Uint(a - b)}
+		return value{v: mk(a - b)}
 	case OpMul:
-		return value{v: model.Uint(a * b)}
+		return value{v: mk(a * b)}
 	case OpDiv:
 		if b == 0 {
-			return value{v: model.Uint(0)}
+			return value{v: mk(0)}
 		}
-		return value{v: model.Uint(a / b)}
+		return value{v: mk(a / b)}
 	case OpMod:
 		if b == 0 {
-			return value{v: model.Uint(0)}
+			return value{v: mk(0)}
 		}
-		return value{v: model.Uint(a % b)}
+		return value{v: mk(a % b)}
 	}
-	c := 0
-	switch {
-	case a < b:
-		c = -1
-	case a > b:
-		c = 1
-	}
-	return boolValue(cmpResult(c, op))
+	return boolValue(cmpResult(cmp.Compare(a, b), op))
 }
 
 // matcher tests a condition on rows of one series; fields are read from the

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"math"
 	"regexp"
 	"testing"
 
@@ -174,4 +175,56 @@ func describeFilter(f storage.TagFilter) string {
 		return "TagNeq{" + f.Key + "=" + f.Value + "}"
 	}
 	return "?"
+}
+
+// TestArithmeticValues checks the arithmetic of expressions on operand
+// values: integers wrap around on overflow, division and modulo by zero
+// give 0 (a float modulo by zero NaN), a null operand gives null, an
+// integer next to a float becomes a float.
+func TestArithmeticValues(t *testing.T) {
+	f := func(op Op, a, b, want model.FieldValue) {
+		t.Helper()
+		got := binary(op, value{v: a}, value{v: b}).v
+		if got.Type() != want.Type() || got.String() != want.String() {
+			t.Errorf("%s %s %s = %s (%s), want %s (%s)", a, op, b, got, got.Type(), want, want.Type())
+		}
+	}
+	null := model.FieldValue{}
+	// Overflow wraps.
+	f(OpAdd, model.Int(math.MaxInt64), model.Int(1), model.Int(math.MinInt64))
+	f(OpSub, model.Int(math.MinInt64), model.Int(1), model.Int(math.MaxInt64))
+	f(OpMul, model.Int(1<<62), model.Int(4), model.Int(0))
+	// InfluxDB 1.6 answers 4823431756779728896 for this product.
+	f(OpMul, model.Int(90720019), model.Int(9000000000000), model.Int(4823431756779728896))
+	f(OpDiv, model.Int(math.MinInt64), model.Int(-1), model.Int(math.MinInt64))
+	f(OpMod, model.Int(math.MinInt64), model.Int(-1), model.Int(0))
+	f(OpAdd, model.Uint(math.MaxUint64), model.Uint(2), model.Uint(1))
+	f(OpSub, model.Uint(0), model.Uint(1), model.Uint(math.MaxUint64))
+	f(OpMul, model.Uint(1<<63), model.Uint(2), model.Uint(0))
+	// Integer division truncates; by zero it is 0, as is the modulo.
+	f(OpDiv, model.Int(-7), model.Int(2), model.Int(-3))
+	f(OpMod, model.Int(-7), model.Int(2), model.Int(-1))
+	f(OpDiv, model.Int(7), model.Int(0), model.Int(0))
+	f(OpMod, model.Int(7), model.Int(0), model.Int(0))
+	f(OpDiv, model.Uint(7), model.Uint(0), model.Uint(0))
+	f(OpMod, model.Uint(7), model.Uint(0), model.Uint(0))
+	// Floats: division by zero is 0, modulo by zero NaN.
+	f(OpDiv, model.Float(7), model.Float(0), model.Float(0))
+	f(OpDiv, model.Int(7), model.Float(2), model.Float(3.5))
+	f(OpMod, model.Float(7.5), model.Int(2), model.Float(1.5))
+	f(OpMod, model.Float(7.5), model.Float(0), model.Float(math.NaN()))
+	// Signed and unsigned mix as unsigned.
+	f(OpAdd, model.Int(-1), model.Uint(2), model.Uint(1))
+	f(OpSub, model.Uint(2), model.Int(3), model.Uint(math.MaxUint64))
+	// Null operands and non-numbers give null.
+	f(OpAdd, null, model.Int(1), null)
+	f(OpMul, model.Float(2), null, null)
+	f(OpDiv, null, null, null)
+	f(OpAdd, model.String("a"), model.String("b"), null)
+	f(OpAdd, model.Bool(true), model.Int(1), null)
+	// Comparisons of integers of one type are exact beyond float precision.
+	f(OpLt, model.Int(1<<53), model.Int(1<<53+1), model.Bool(true))
+	f(OpGt, model.Uint(math.MaxUint64), model.Uint(math.MaxUint64-1), model.Bool(true))
+	f(OpEq, model.Int(5), model.Int(5), model.Bool(true))
+	f(OpNeq, model.Uint(5), model.Uint(5), model.Bool(false))
 }
