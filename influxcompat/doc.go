@@ -41,8 +41,8 @@
 //
 // Fields, tags, * and regular expressions (typed with ::field and ::tag),
 // aggregates (several per statement) with AS, arithmetic on fields or on
-// aggregates (+, -, *, /, %, with InfluxDB's float division of integers and
-// null propagation); FROM one or more
+// aggregates (see Arithmetic below), tags and fields beside a selector
+// (see Selectors below); FROM one or more
 // measurements, db.rp.measurement and regular expressions; WHERE with time
 // ranges (RFC 3339, epoch integers and durations, now() arithmetic), tag
 // predicates (=, !=, =~, !~, AND, OR, parentheses) and field predicates;
@@ -56,6 +56,48 @@
 // "unsupported function: top()", unknown ones with InfluxDB's "undefined
 // function foo()". Wildcards in calls expand per field type as InfluxDB
 // does and name the columns <function>_<field> (mean(*) gives mean_usage).
+//
+// # Arithmetic
+//
+// A field of the SELECT clause may combine fields, number literals and
+// aggregate calls with +, -, *, /, %, the bitwise &, | and ^, unary minus
+// and parentheses, evaluated per row with influxql's evaluator as InfluxDB
+// 1.6 evaluates them:
+//
+//   - Columns are named after the fields and calls the expression reads,
+//     joined by _ (usage_user + usage_system gives usage_user_usage_system,
+//     max(v) - min(v) gives max_min), unless AS names them.
+//   - Integers stay integers and wrap around on overflow, except for
+//     division, which gives a float; an integer next to a float becomes a
+//     float. Division by zero gives 0, integer modulo by zero 0, float
+//     modulo by zero NaN (null in JSON). The bitwise operators take
+//     integers or booleans.
+//   - A row where an operand is missing (a field without a value at that
+//     time, a field the measurement does not have, a bucket filled with
+//     null) gives null; fill numbers and fill(previous) and fill(linear)
+//     apply to the calls before the arithmetic.
+//   - Type errors are InfluxDB's: a string, boolean or tag next to a number
+//     fails with "type error: v::float + host::tag: incompatible types:
+//     float and tag"; a wildcard inside arithmetic, an expression of
+//     literals only, an aggregate next to a raw field ("mixing aggregate
+//     and non-aggregate queries is not supported") and distinct() in
+//     arithmetic are rejected.
+//
+// # Selectors
+//
+// A single selector call (min, max, first, last, percentile; top and
+// bottom are not supported) may come with tags and fields, also inside
+// arithmetic with the call (SELECT max(v) + w, host): they are read at the
+// selected point, the tags of its series and its field values at its
+// time. The row's time is the selected point's time without GROUP BY time
+// and the bucket start with it; buckets filled with a number hold it in
+// every column, buckets filled with null or by linear interpolation hold
+// nulls in the tag and field columns, fill(previous) repeats the row
+// before. A selector with another call and tags or fields fails with
+// "mixing multiple selector functions with tags or fields is not
+// supported", or, when the other call is not a selector, "mixing aggregate
+// and non-aggregate queries is not supported". Several calls without tags
+// or fields report the start of the time range, as any aggregate does.
 //
 // The answers follow InfluxDB 1.6 in the details clients see:
 //
@@ -83,9 +125,6 @@
 //     series with equal times come in the order InfluxDB's merge gives them
 //     (by string values in column-name order, then its heap's order).
 //     OFFSET without LIMIT leaves one row per group, as 1.6 answers.
-//   - A single selector with tags or fields (SELECT max(v), host) reads
-//     them at the selected point: the tags of its series and its field
-//     values at its time; filled buckets have nulls there.
 //   - SELECT ... INTO writes each row as a point (group tags as tags,
 //     non-null columns as fields) through [Store.Write] and answers one
 //     row "result" with columns time and written: the number of rows,

@@ -95,6 +95,10 @@ func FuzzExecute(f *testing.F) {
 		"DELETE FROM cpu WHERE host = 'a' AND time < '2016-01-01T00:00:30Z'; DROP MEASUREMENT cpu",
 		"CREATE RETENTION POLICY r ON db DURATION 2h REPLICATION 1 SHARD DURATION 1h DEFAULT",
 		"SELECT first(v) FROM cpu WHERE time < '2016-01-01T00:01:00Z' GROUP BY time(1s) LIMIT 2",
+		"SELECT w * 9223372036854775807 / 0, w % 0, v % 0, (w & 3) | w ^ -w, -(v - w) FROM cpu ORDER BY time DESC",
+		"SELECT max(w) - min(w) AS r, sum(w) / count(v), mean(v) * mean(w) FROM cpu GROUP BY time(30s), host fill(linear)",
+		"SELECT last(v) + w, s, host, nosuch FROM cpu WHERE time >= '2016-01-01T00:00:00Z' GROUP BY time(1m) fill(previous) LIMIT 1",
+		"SELECT min(v), max(v), host FROM cpu; SELECT mean(v) + v FROM cpu; SELECT s + 1, v + host FROM cpu",
 	} {
 		f.Add(s)
 	}
