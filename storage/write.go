@@ -277,7 +277,9 @@ func (b *Batch) addValues(w *pendingWrite, database string, points []model.Point
 				fg = b.arena.newFieldGroup(f.Key, t, g.pending)
 				g.fields = append(g.fields, fg)
 			}
-			if err := fg.append(p.Time, f.Value); err != nil {
+			// fg.cols has a valid type (the field's first in the batch), so
+			// Append fails only for a value of another type.
+			if err := fg.cols.Append(p.Time, f.Value); err != nil {
 				return b.fail(&FieldTypeConflictError{Measurement: p.Measurement, Field: f.Key, Existing: fg.cols.Type, Written: f.Value.Type()})
 			}
 		}
@@ -320,28 +322,6 @@ func (g *seriesGroup) field(hint int, name string) *fieldGroup {
 		if f.name == name {
 			return f
 		}
-	}
-	return nil
-}
-
-// append adds a value, failing when its type is not the group's.
-func (fg *fieldGroup) append(t int64, v model.FieldValue) error {
-	c := &fg.cols
-	if v.Type() != c.Type {
-		return ErrFieldTypeConflict
-	}
-	c.Times = append(c.Times, t)
-	switch c.Type {
-	case model.TypeFloat:
-		c.Floats = append(c.Floats, v.FloatV())
-	case model.TypeInteger:
-		c.Ints = append(c.Ints, v.IntV())
-	case model.TypeUnsigned:
-		c.Uints = append(c.Uints, v.UintV())
-	case model.TypeString:
-		c.Strings = append(c.Strings, v.StringV())
-	case model.TypeBoolean:
-		c.Bools = append(c.Bools, v.BoolV())
 	}
 	return nil
 }
