@@ -10,75 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accretedb/accrete/internal/tsbsgen"
 	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/storage"
 )
 
-// The benchmarks use the TSBS cpu-only shape: 100 hosts with 10 tags, 10
-// integer fields (random walks in 0..100), one point every 10 s, written in
-// batches of 10,000 points spanning all hosts, as TSBS loaders send them.
-// A day is 864,000 points and 8.64 M values.
-
-const (
-	tsbsHosts    = 100
-	tsbsFields   = 10
-	tsbsInterval = 10 * time.Second
-	tsbsDay      = 8640 // steps
-	tsbsBatch    = 10000
-	tsbsStart    = 1451606400 // 2016-01-01T00:00:00Z, TSBS's default start
-)
-
-var tsbsFieldNames = [tsbsFields]string{"usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait",
-	"usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"}
-
-// tsbs generates steps time steps of the given fields for every host, in
-// batches of 10,000 points, starting at the TSBS start.
-func tsbs(steps, fields int) [][]model.Point {
-	r := rand.New(rand.NewPCG(42, 42))
-	regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
-	tags := make([]model.Tags, tsbsHosts)
-	walk := make([][tsbsFields]float64, tsbsHosts)
-	for h := range tsbsHosts {
-		region := regions[r.IntN(len(regions))]
-		tags[h] = model.Tags{
-			{Key: "arch", Value: []string{"x64", "x86"}[r.IntN(2)]},
-			{Key: "datacenter", Value: fmt.Sprintf("%s%c", region, 'a'+r.IntN(3))},
-			{Key: "hostname", Value: fmt.Sprintf("host_%d", h)},
-			{Key: "os", Value: []string{"Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"}[r.IntN(3)]},
-			{Key: "rack", Value: fmt.Sprint(r.IntN(100))},
-			{Key: "region", Value: region},
-			{Key: "service", Value: fmt.Sprint(r.IntN(20))},
-			{Key: "service_environment", Value: []string{"production", "staging", "test"}[r.IntN(3)]},
-			{Key: "service_version", Value: fmt.Sprint(r.IntN(2))},
-			{Key: "team", Value: []string{"SF", "NYC", "LON", "CHI"}[r.IntN(4)]},
-		}
-		for f := range tsbsFields {
-			walk[h][f] = r.Float64() * 100
-		}
-	}
-	var out [][]model.Point
-	var batch []model.Point
-	for step := range steps {
-		ts := tsbsStart*int64(time.Second) + int64(step)*int64(tsbsInterval)
-		for h := range tsbsHosts {
-			fs := make([]model.Field, fields)
-			for f := range fields {
-				v := min(100, max(0, walk[h][f]+r.NormFloat64()))
-				walk[h][f] = v
-				fs[f] = model.Field{Key: tsbsFieldNames[f], Value: model.Int(int64(v))}
-			}
-			batch = append(batch, model.Point{Measurement: "cpu", Tags: tags[h], Fields: fs, Time: ts})
-			if len(batch) == tsbsBatch {
-				out = append(out, batch)
-				batch = nil
-			}
-		}
-	}
-	if len(batch) > 0 {
-		out = append(out, batch)
-	}
-	return out
-}
+// The benchmarks use the TSBS cpu-only data of tsbsgen: 100 hosts with 10
+// tags, 10 integer fields, one point every 10 s, written in batches of
+// 10,000 points spanning all hosts, as TSBS loaders send them. A day is
+// 864,000 points and 8.64 M values.
 
 var (
 	tsbsDayOnce sync.Once
@@ -86,7 +26,7 @@ var (
 )
 
 func tsbsDayBatches() [][]model.Point {
-	tsbsDayOnce.Do(func() { tsbsDayData = tsbs(tsbsDay, tsbsFields) })
+	tsbsDayOnce.Do(func() { tsbsDayData = tsbsgen.CPU(tsbsgen.Day, tsbsgen.Fields) })
 	return tsbsDayData
 }
 
@@ -114,7 +54,7 @@ func ingest(b *testing.B, db *storage.DB, batches [][]model.Point) {
 func meanOfAll(name, target string, iv time.Duration) Definition {
 	d := Definition{Name: name, Database: "db", Source: "cpu", Target: target, Interval: Duration(iv),
 		GroupBy: []string{"hostname"}, Enabled: true}
-	for _, f := range tsbsFieldNames {
+	for _, f := range tsbsgen.FieldNames() {
 		d.Fields = append(d.Fields, Field{Field: f, Function: "mean"})
 	}
 	return d
@@ -131,7 +71,7 @@ func BenchmarkMaterializeDay(b *testing.B) {
 			db := benchDB(b, storage.DurabilityEveryWrite)
 			// The day is generated here and dropped after loading, so that
 			// the refreshes do not pay for the collector marking it.
-			ingest(b, db, tsbs(tsbsDay, tsbsFields))
+			ingest(b, db, tsbsgen.CPU(tsbsgen.Day, tsbsgen.Fields))
 			if compacted {
 				if err := db.Compact(context.Background()); err != nil {
 					b.Fatal(err)
@@ -142,7 +82,7 @@ func BenchmarkMaterializeDay(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			end := time.Unix(tsbsStart+86400, 0)
+			end := time.Unix(tsbsgen.Start+86400, 0)
 			b.ReportAllocs()
 			i := 0
 			var cpu time.Duration
@@ -161,11 +101,11 @@ func BenchmarkMaterializeDay(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if st.BucketsMaterialized != tsbsHosts*1440 || st.PointsRead != tsbsHosts*tsbsDay*tsbsFields {
+				if st.BucketsMaterialized != tsbsgen.Hosts*1440 || st.PointsRead != tsbsgen.Hosts*tsbsgen.Day*tsbsgen.Fields {
 					b.Fatalf("materialized %d buckets from %d values", st.BucketsMaterialized, st.PointsRead)
 				}
 			}
-			b.ReportMetric(float64(tsbsHosts*tsbsDay*tsbsFields)*float64(b.N)/b.Elapsed().Seconds(), "values/s")
+			b.ReportMetric(float64(tsbsgen.Hosts*tsbsgen.Day*tsbsgen.Fields)*float64(b.N)/b.Elapsed().Seconds(), "values/s")
 			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
@@ -208,7 +148,7 @@ func BenchmarkLatePoint(b *testing.B) {
 			const days = 30
 			var tags model.Tags // of the late point
 			for day := range days {
-				batches := tsbs(tsbsDay, 1)
+				batches := tsbsgen.CPU(tsbsgen.Day, 1)
 				tags = batches[0][0].Tags
 				for _, batch := range batches {
 					for i := range batch {
@@ -230,7 +170,7 @@ func BenchmarkLatePoint(b *testing.B) {
 			if err := e.Register(def); err != nil {
 				b.Fatal(err)
 			}
-			end := time.Unix(tsbsStart+days*86400, 0)
+			end := time.Unix(tsbsgen.Start+days*86400, 0)
 			if _, err := e.Refresh(context.Background(), "cpu_1m", end); err != nil {
 				b.Fatal(err)
 			}
@@ -240,7 +180,7 @@ func BenchmarkLatePoint(b *testing.B) {
 			var refreshTime time.Duration
 			for b.Loop() {
 				b.StopTimer()
-				ts := time.Unix(tsbsStart, 0).Add(time.Duration(r.Int64N(days*86400)) * time.Second)
+				ts := time.Unix(tsbsgen.Start, 0).Add(time.Duration(r.Int64N(days*86400)) * time.Second)
 				p := model.Point{Measurement: "cpu", Tags: tags, Time: ts.UnixNano(),
 					Fields: []model.Field{{Key: "usage_user", Value: model.Int(int64(r.IntN(100)))}}}
 				if err := db.Write("db", "", []model.Point{p}); err != nil {
@@ -310,7 +250,7 @@ func BenchmarkIngestWithAggregates(b *testing.B) {
 			if err := e.Register(d); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := e.Refresh(context.Background(), d.Name, time.Unix(tsbsStart, 0)); err != nil {
+			if _, err := e.Refresh(context.Background(), d.Name, time.Unix(tsbsgen.Start, 0)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -358,7 +298,7 @@ func BenchmarkIngestWithAggregates(b *testing.B) {
 		closes[1]()
 		b.StartTimer()
 	}
-	values := float64(tsbsHosts*tsbsDay*tsbsFields) * float64(b.N)
+	values := float64(tsbsgen.Hosts*tsbsgen.Day*tsbsgen.Fields) * float64(b.N)
 	b.ReportMetric(values/without.Seconds(), "values/s-without")
 	b.ReportMetric(values/with.Seconds(), "values/s-with5")
 	b.ReportMetric(without.Seconds()/with.Seconds(), "ratio")

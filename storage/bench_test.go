@@ -6,32 +6,21 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/accretedb/accrete/internal/tsbsgen"
 	"github.com/accretedb/accrete/model"
 )
 
-// The benchmarks use the TSBS cpu-only shape: 100 hosts with 10 tags, 10
-// integer fields (random walks in 0..100), one point every 10 s for a day:
-// 864,000 points, 8.64 M values, written in batches of 10,000 lines that
-// span all hosts (100 time steps of 100 hosts), as TSBS loaders send them.
+// The benchmarks use the TSBS cpu-only day of tsbsgen: 100 hosts with 10
+// tags, 10 integer fields, one point every 10 s: 864,000 points, 8.64 M
+// values, written in batches of 10,000 lines that span all hosts (100 time
+// steps of 100 hosts), as TSBS loaders send them.
 
-const (
-	tsbsHosts     = 100
-	tsbsInterval  = 10 * time.Second
-	tsbsSteps     = 8640 // one day
-	tsbsBatch     = 10000
-	tsbsFields    = 10
-	tsbsValues    = tsbsHosts * tsbsSteps * tsbsFields
-	tsbsStartUnix = 1451606400 // 2016-01-01T00:00:00Z, TSBS's default start
-)
-
-var tsbsFieldNames = [tsbsFields]string{"usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait",
-	"usage_irq", "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice"}
+const tsbsValues = tsbsgen.Hosts * tsbsgen.Day * tsbsgen.Fields
 
 var (
 	tsbsOnce    sync.Once
@@ -41,53 +30,7 @@ var (
 // tsbsData returns the day as batches of 10,000 points. The slices are
 // shared: the benchmarks only read them.
 func tsbsData() [][]model.Point {
-	tsbsOnce.Do(func() {
-		r := rand.New(rand.NewPCG(42, 42))
-		regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
-		tags := make([]model.Tags, tsbsHosts)
-		walk := make([][tsbsFields]float64, tsbsHosts)
-		for h := range tsbsHosts {
-			region := regions[r.IntN(len(regions))]
-			t := model.Tags{
-				{Key: "arch", Value: []string{"x64", "x86"}[r.IntN(2)]},
-				{Key: "datacenter", Value: fmt.Sprintf("%s%c", region, 'a'+r.IntN(3))},
-				{Key: "hostname", Value: fmt.Sprintf("host_%d", h)},
-				{Key: "os", Value: []string{"Ubuntu16.10", "Ubuntu16.04LTS", "Ubuntu15.10"}[r.IntN(3)]},
-				{Key: "rack", Value: fmt.Sprint(r.IntN(100))},
-				{Key: "region", Value: region},
-				{Key: "service", Value: fmt.Sprint(r.IntN(20))},
-				{Key: "service_environment", Value: []string{"production", "staging", "test"}[r.IntN(3)]},
-				{Key: "service_version", Value: fmt.Sprint(r.IntN(2))},
-				{Key: "team", Value: []string{"SF", "NYC", "LON", "CHI"}[r.IntN(4)]},
-			}
-			tags[h] = t
-			for f := range tsbsFields {
-				walk[h][f] = r.Float64() * 100
-			}
-		}
-		var batch []model.Point
-		for step := range tsbsSteps {
-			ts := (tsbsStartUnix*int64(time.Second) + int64(step)*int64(tsbsInterval))
-			for h := range tsbsHosts {
-				fields := make([]model.Field, tsbsFields)
-				for f := range tsbsFields {
-					// TSBS: a random walk with N(0,1) steps clamped to
-					// [0, 100], written as integers.
-					v := min(100, max(0, walk[h][f]+r.NormFloat64()))
-					walk[h][f] = v
-					fields[f] = model.Field{Key: tsbsFieldNames[f], Value: model.Int(int64(v))}
-				}
-				batch = append(batch, model.Point{Measurement: "cpu", Tags: tags[h], Fields: fields, Time: ts})
-				if len(batch) == tsbsBatch {
-					tsbsBatches = append(tsbsBatches, batch)
-					batch = nil
-				}
-			}
-		}
-		if len(batch) > 0 {
-			tsbsBatches = append(tsbsBatches, batch)
-		}
-	})
+	tsbsOnce.Do(func() { tsbsBatches = tsbsgen.CPU(tsbsgen.Day, tsbsgen.Fields) })
 	return tsbsBatches
 }
 
@@ -139,6 +82,26 @@ func ingestTSBS(b *testing.B, db *DB, writers int, write func(i int) error) {
 	}
 }
 
+// benchIngest writes the day into a fresh database of durability d per
+// iteration, with the given number of concurrent writers calling write
+// for each batch index, and reports the values written per second.
+func benchIngest(b *testing.B, d Durability, writers int, write func(db *DB, i int) error) {
+	b.ReportAllocs()
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		db := benchOpen(b, b.TempDir(), d)
+		b.StartTimer()
+		start := time.Now()
+		ingestTSBS(b, db, writers, func(i int) error { return write(db, i) })
+		elapsed += time.Since(start)
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(tsbsValues)*float64(b.N)/elapsed.Seconds(), "values/s")
+}
+
 // BenchmarkIngestTSBS writes the TSBS day as []model.Point batches
 // (parsing excluded) into a fresh database per iteration.
 func BenchmarkIngestTSBS(b *testing.B) {
@@ -146,20 +109,7 @@ func BenchmarkIngestTSBS(b *testing.B) {
 	for _, d := range []Durability{DurabilityEveryWrite, DurabilityPeriodic, DurabilityNone} {
 		for _, writers := range []int{1, 2} {
 			b.Run(fmt.Sprintf("durability=%s/writers=%d", d, writers), func(b *testing.B) {
-				b.ReportAllocs()
-				var elapsed time.Duration
-				for b.Loop() {
-					b.StopTimer()
-					db := benchOpen(b, b.TempDir(), d)
-					b.StartTimer()
-					start := time.Now()
-					ingestTSBS(b, db, writers, func(i int) error { return db.Write("benchmark", "", data[i]) })
-					elapsed += time.Since(start)
-					b.StopTimer()
-					db.Close()
-					b.StartTimer()
-				}
-				b.ReportMetric(float64(tsbsValues)*float64(b.N)/elapsed.Seconds(), "values/s")
+				benchIngest(b, d, writers, func(db *DB, i int) error { return db.Write("benchmark", "", data[i]) })
 			})
 		}
 	}
@@ -171,26 +121,13 @@ func BenchmarkIngestTSBSLines(b *testing.B) {
 	bodies := tsbsLines()
 	for _, writers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("durability=periodic/writers=%d", writers), func(b *testing.B) {
-			b.ReportAllocs()
-			var elapsed time.Duration
-			for b.Loop() {
-				b.StopTimer()
-				db := benchOpen(b, b.TempDir(), DurabilityPeriodic)
-				b.StartTimer()
-				start := time.Now()
-				ingestTSBS(b, db, writers, func(i int) error {
-					pts, err := model.ParseLines(bodies[i], model.ParseOptions{})
-					if err != nil {
-						return err
-					}
-					return db.Write("benchmark", "", pts)
-				})
-				elapsed += time.Since(start)
-				b.StopTimer()
-				db.Close()
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(tsbsValues)*float64(b.N)/elapsed.Seconds(), "values/s")
+			benchIngest(b, DurabilityPeriodic, writers, func(db *DB, i int) error {
+				pts, err := model.ParseLines(bodies[i], model.ParseOptions{})
+				if err != nil {
+					return err
+				}
+				return db.Write("benchmark", "", pts)
+			})
 		})
 	}
 }
@@ -203,28 +140,15 @@ func BenchmarkIngestTSBSDecoded(b *testing.B) {
 	for _, d := range []Durability{DurabilityEveryWrite, DurabilityPeriodic} {
 		for _, writers := range []int{1, 2} {
 			b.Run(fmt.Sprintf("durability=%s/writers=%d", d, writers), func(b *testing.B) {
-				b.ReportAllocs()
 				decs := make([]model.Decoder, len(bodies))
-				var elapsed time.Duration
-				for b.Loop() {
-					b.StopTimer()
-					db := benchOpen(b, b.TempDir(), d)
-					b.StartTimer()
-					start := time.Now()
-					ingestTSBS(b, db, writers, func(i int) error {
-						dec := &decs[i%writers]
-						batch, err := dec.Decode(bodies[i], model.ParseOptions{})
-						if err != nil {
-							return err
-						}
-						return db.WriteDecoded("benchmark", "", batch)
-					})
-					elapsed += time.Since(start)
-					b.StopTimer()
-					db.Close()
-					b.StartTimer()
-				}
-				b.ReportMetric(float64(tsbsValues)*float64(b.N)/elapsed.Seconds(), "values/s")
+				benchIngest(b, d, writers, func(db *DB, i int) error {
+					dec := &decs[i%writers]
+					batch, err := dec.Decode(bodies[i], model.ParseOptions{})
+					if err != nil {
+						return err
+					}
+					return db.WriteDecoded("benchmark", "", batch)
+				})
 			})
 		}
 	}
@@ -319,7 +243,7 @@ func BenchmarkScanField(b *testing.B) {
 		rp := map[bool]string{true: "autogen", false: "raw"}[compacted]
 		b.Run(name, func(b *testing.B) {
 			series, err := db.Series("benchmark", rp, "cpu", nil)
-			if err != nil || len(series) != tsbsHosts {
+			if err != nil || len(series) != tsbsgen.Hosts {
 				b.Fatalf("series: %d, %v", len(series), err)
 			}
 			fi, _, _ := db.Field("benchmark", rp, "cpu", "usage_user")
@@ -351,8 +275,8 @@ func BenchmarkScanField(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				if n != tsbsHosts*tsbsSteps {
-					b.Fatalf("scanned %d values, want %d", n, tsbsHosts*tsbsSteps)
+				if n != tsbsgen.Hosts*tsbsgen.Day {
+					b.Fatalf("scanned %d values, want %d", n, tsbsgen.Hosts*tsbsgen.Day)
 				}
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "values/s")
