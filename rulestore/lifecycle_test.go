@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/accretedb/accrete/internal/ruleexample"
 	"github.com/accretedb/accrete/rete"
 	"github.com/accretedb/accrete/rulelang"
 	"github.com/accretedb/accrete/storage"
@@ -236,7 +237,7 @@ func TestCommitFailureChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Put("hr", []byte(example1), nil); err != nil {
+	if _, err := s.Put("hr", []byte(ruleexample.Program), nil); err != nil {
 		t.Fatal(err)
 	}
 	var events int
@@ -252,7 +253,7 @@ func TestCommitFailureChangesNothing(t *testing.T) {
 	if _, err := s.Step(changes); !errors.Is(err, storage.ErrClosed) {
 		t.Errorf("step: %v", err)
 	}
-	if _, err := s.Put("hr", []byte(example1+"Department(id: \"d4\", name: \"New\")\n"), nil); !errors.Is(err, storage.ErrClosed) {
+	if _, err := s.Put("hr", []byte(ruleexample.Program+"Department(id: \"d4\", name: \"New\")\n"), nil); !errors.Is(err, storage.ErrClosed) {
 		t.Errorf("put: %v", err)
 	}
 	if _, err := s.Put("new", []byte("type Z : <id: string>\n"), nil); !errors.Is(err, storage.ErrClosed) {

@@ -9,35 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accretedb/accrete/internal/ruleexample"
 	"github.com/accretedb/accrete/rete"
 	"github.com/accretedb/accrete/rulelang"
 	"github.com/accretedb/accrete/storage"
 )
-
-// example1 is the program of EXAMPLES §1 without its last three
-// statements.
-const example1 = `type Department : <id: string, name: string>
-type Employee : <id: string, deptId: string, salary: number>
-type Performance : <id: string, employeeId: string, score: number>
-
-Department(id: "d1", name: "Research")
-Department(id: "d2", name: "Sales")
-Department(id: "d3", name: "Empty")
-Employee(id: "e1", deptId: "d1", salary: 60000)
-Employee(id: "e2", deptId: "d1", salary: 40000)
-Employee(id: "e3", deptId: "d1", salary: 80000)
-Employee(id: "e4", deptId: "d2", salary: 30000)
-Performance(id: "p1", employeeId: "e1", score: 90)
-Performance(id: "p2", employeeId: "e1", score: 80)
-Performance(id: "p3", employeeId: "e2", score: 70)
-Performance(id: "p4", employeeId: "e4", score: 95)
-
-rule dept_combined_metric :
-  {d: Department, avg_sal: AVG(e.salary), avg_score: AVG(p.score)}
-  / {e: Employee} / {p: Performance}
-  / e.deptId == d.id AND p.employeeId == e.id
-  ==> print("dept", d.id, avg_sal, avg_score)
-`
 
 // harness is a Service over a real database in a temporary directory,
 // with a subscriber recording events as text.
@@ -199,7 +175,7 @@ func checkEvents(t *testing.T, got []string, want ...string) {
 
 func TestExample1(t *testing.T) {
 	h := newHarness(t)
-	res := h.put("hr", example1)
+	res := h.put("hr", ruleexample.Program)
 	if !res.Created || res.Asserted != 11 || res.Retracted != 0 || res.Events != (EventCounts{Fire: 2}) {
 		t.Errorf("put: %+v", res)
 	}
@@ -238,7 +214,7 @@ func TestExample1(t *testing.T) {
 // d1 updates once, d2 is withdrawn.
 func TestOneStep(t *testing.T) {
 	h := newHarness(t)
-	h.put("hr", example1)
+	h.put("hr", ruleexample.Program)
 	h.take()
 	res := h.post(`retract Employee(id: "e3")
 Performance(id: "p5", employeeId: "e2", score: 100)
@@ -253,7 +229,7 @@ Employee(id: "e4", deptId: "d1", salary: 30000)`)
 
 func TestRestartRunsNoAction(t *testing.T) {
 	h := newHarness(t)
-	h.put("hr", example1)
+	h.put("hr", ruleexample.Program)
 	h.post(`retract Employee(id: "e3")`)
 	before := dumpState(h.s)
 	h.take()
@@ -367,7 +343,7 @@ rule small : {d: D} / d.n < 10 ==> low(d.id)
 
 func TestBadProgramChangesNothing(t *testing.T) {
 	h := newHarness(t)
-	h.put("hr", example1)
+	h.put("hr", ruleexample.Program)
 	h.put("other", `type X : <id: string, v: number>
 rule r : {x: X} / x.v > 1 ==> hit(x.id)
 `)
@@ -392,9 +368,9 @@ rule r : {x: X} / x.v > 1 ==> hit(x.id)
 		"1:15: unknown field type strin (want string, number or bool)\n2:14: unknown type B")
 	f("new", "type X : <id: string, v: string>\n",
 		"1:6: type X is declared differently by program other: type X : <#id: string, v: number>")
-	f("hr", example1+`retract Employee(id: "e9")`+"\n",
+	f("hr", ruleexample.Program+`retract Employee(id: "e9")`+"\n",
 		`22:1: retract of Employee "e9": no such fact`)
-	_, err := h.s.Put("bad/name", []byte(example1), nil)
+	_, err := h.s.Put("bad/name", []byte(ruleexample.Program), nil)
 	if !errors.Is(err, ErrInvalidName) {
 		t.Errorf("bad name: %v", err)
 	}
@@ -402,7 +378,7 @@ rule r : {x: X} / x.v > 1 ==> hit(x.id)
 
 func TestBadFactsChangeNothing(t *testing.T) {
 	h := newHarness(t)
-	h.put("hr", example1)
+	h.put("hr", ruleexample.Program)
 	h.take()
 	before := dumpState(h.s)
 	f := func(changes []Change, want string) {
@@ -459,7 +435,7 @@ change 6: bad fact: Employee has 3 fields, but the fact has 2 values`)
 
 func TestParseFactsPositions(t *testing.T) {
 	h := newHarness(t)
-	h.put("hr", example1)
+	h.put("hr", ruleexample.Program)
 	changes, err := h.s.ParseFacts([]byte(`Employee(id: "e5", deptId: "d2", salary: 1)
   retract Employee(id: "e1") Performance(id: "p9", employeeId: "e5", score: -2.5)`))
 	if err != nil {

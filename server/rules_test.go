@@ -14,34 +14,10 @@ import (
 	"time"
 
 	"github.com/accretedb/accrete"
+	"github.com/accretedb/accrete/internal/ruleexample"
 	"github.com/accretedb/accrete/rulestore"
 	"github.com/accretedb/accrete/storage"
 )
-
-// rulesExample is the program of EXAMPLES §1 without its last three
-// statements.
-const rulesExample = `type Department : <id: string, name: string>
-type Employee : <id: string, deptId: string, salary: number>
-type Performance : <id: string, employeeId: string, score: number>
-
-Department(id: "d1", name: "Research")
-Department(id: "d2", name: "Sales")
-Department(id: "d3", name: "Empty")
-Employee(id: "e1", deptId: "d1", salary: 60000)
-Employee(id: "e2", deptId: "d1", salary: 40000)
-Employee(id: "e3", deptId: "d1", salary: 80000)
-Employee(id: "e4", deptId: "d2", salary: 30000)
-Performance(id: "p1", employeeId: "e1", score: 90)
-Performance(id: "p2", employeeId: "e1", score: 80)
-Performance(id: "p3", employeeId: "e2", score: 70)
-Performance(id: "p4", employeeId: "e4", score: 95)
-
-rule dept_combined_metric :
-  {d: Department, avg_sal: AVG(e.salary), avg_score: AVG(p.score)}
-  / {e: Employee} / {p: Performance}
-  / e.deptId == d.id AND p.employeeId == e.id
-  ==> print("dept", d.id, avg_sal, avg_score)
-`
 
 // rulesServer is a Server with a rule service over a real database,
 // listening on 127.0.0.1.
@@ -239,14 +215,14 @@ func TestRulesEndToEnd(t *testing.T) {
 	rs := startRulesServer(t, t.TempDir(), storage.DurabilityEveryWrite)
 	es := rs.openStream("")
 
-	status, body := rs.do("PUT", "/api/v1/rules/hr", "text/plain", rulesExample)
+	status, body := rs.do("PUT", "/api/v1/rules/hr", "text/plain", ruleexample.Program)
 	want := `{"name":"hr","updated":"`
 	if status != 201 || !strings.HasPrefix(body, want) {
 		t.Fatalf("put: %d %s", status, body)
 	}
 	wantTail := `","rule_count":1,"rules":[{"name":"dept_combined_metric","kind":"aggregation","activations":2}],` +
 		`"types":[{"name":"Department","facts":3},{"name":"Employee","facts":4},{"name":"Performance","facts":4}],` +
-		`"source":` + jsonQuote(rulesExample) + `,"created":true,"asserted":11,"retracted":0,"dropped_facts":[],"events":{"fire":2,"update":0,"withdraw":0}}` + "\n"
+		`"source":` + jsonQuote(ruleexample.Program) + `,"created":true,"asserted":11,"retracted":0,"dropped_facts":[],"events":{"fire":2,"update":0,"withdraw":0}}` + "\n"
 	if _, tail, _ := strings.Cut(body[len(want):], `"`); `"`+tail != wantTail {
 		t.Errorf("put body:\n%s\nwant tail:\n%s", body, wantTail)
 	}
@@ -398,7 +374,7 @@ func (rs *rulesServer) putBody(t *testing.T, name string) string {
 
 func TestRulesBadInputChangesNothing(t *testing.T) {
 	rs := startRulesServer(t, t.TempDir(), storage.DurabilityEveryWrite)
-	rs.do("PUT", "/api/v1/rules/hr", "", rulesExample)
+	rs.do("PUT", "/api/v1/rules/hr", "", ruleexample.Program)
 	es := rs.openStream("")
 	_, before := rs.do("GET", "/api/v1/rules/hr", "", "")
 	_, factsBefore := rs.do("GET", "/api/v1/facts/Employee", "", "")
@@ -421,7 +397,7 @@ func TestRulesBadInputChangesNothing(t *testing.T) {
 		`{"error":"1:6: type Employee is declared differently by program hr: type Employee : \u003c#id: string, deptId: string, salary: number\u003e"}`+"\n")
 	rs.expect("PUT", "/api/v1/rules/hr", "", "type X : <id: string>\n", 409,
 		`{"error":"program hr: type Department has 3 facts and the new version no longer declares it; type Employee has 4 facts and the new version no longer declares it; type Performance has 4 facts and the new version no longer declares it (retract those facts first, or allow dropping them)"}`+"\n")
-	rs.expect("PUT", "/api/v1/rules/a%2Fb", "", rulesExample, 400,
+	rs.expect("PUT", "/api/v1/rules/a%2Fb", "", ruleexample.Program, 400,
 		`{"error":"invalid program name \"a/b\": use 1 to 128 letters, digits, '_', '-' and '.', not starting with '.'"}`+"\n")
 	unchanged()
 
