@@ -34,9 +34,6 @@ var tsbsMaxAll = func() string {
 	return strings.Join(s, ",")
 }()
 
-// showChunks explains a known difference of chunked SHOW statements.
-const showChunks = "influxcompat sends the series of a chunked SHOW in one result; InfluxDB sends one result per series"
-
 // diffStatements are the statements compared, in order; later ones see the
 // writes of SELECT ... INTO before them. The TSBS shapes are spelled as its
 // InfluxQL generator spells them.
@@ -96,6 +93,8 @@ var diffStatements = []diffStatement{
 	{q: "SELECT usage_user * 2 AS x FROM cpu WHERE time >= '2016-01-01T00:00:00Z' GROUP BY hostname ORDER BY time DESC LIMIT 2"},
 	{q: "SELECT 2 * (usage_user - 50) / 3 FROM cpu WHERE hostname = 'host_2' ORDER BY time DESC LIMIT 3 OFFSET 2"},
 	{q: "SELECT usage_user + hostname FROM cpu WHERE hostname = 'host_0'"},
+	{q: "SELECT usage_user + hostname::field, nosuch + usage_user FROM cpu WHERE hostname = 'host_0' LIMIT 2"},
+	{q: "SELECT hostname::tag + 1 FROM cpu"},
 	{q: "SELECT status + 'x' FROM mem"},
 	{q: "SELECT used_percent & 3 FROM mem"},
 
@@ -132,11 +131,14 @@ var diffStatements = []diffStatement{
 	{q: "SELECT max(used_percent) * 2, host, available * 2, nosuch FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
 	{q: "SELECT max(usage_user) + usage_system, hostname FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY region"},
 	{q: "SELECT max(used_percent), * FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
-	{q: "SELECT max(used_percent), host FROM mem, cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
+	{q: "SELECT max(used_percent), hostname, host FROM mem, cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
+	{q: "SELECT max(usage_user), hostname::field, usage_idle::tag, usage_system::field FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
+	{q: "SELECT max(usage_user) + hostname::field, usage_idle::tag FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY time(1h)"},
 	// Several selectors: the start of the range; with tags, an error.
 	{q: "SELECT max(used_percent), first(used_percent) FROM mem WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z'"},
 	{q: "SELECT min(usage_user), max(usage_user) FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T02:00:00Z' GROUP BY time(30m)"},
 	{q: "SELECT max(usage_user), min(usage_user), hostname FROM cpu"},
+	{q: "SELECT max(usage_user), max(usage_user), hostname FROM cpu"},
 	{q: "SELECT max(usage_user) + min(usage_system), max(usage_user), hostname FROM cpu"},
 	{q: "SELECT max(used_percent), mean(used_percent), host FROM mem"},
 	{q: "SELECT distinct(status), host FROM mem"},
@@ -173,11 +175,11 @@ var diffStatements = []diffStatement{
 	{q: "SHOW DATABASES"},
 	{q: "SHOW MEASUREMENTS"},
 	{q: "SHOW MEASUREMENTS WITH MEASUREMENT =~ /^(cpu|mem)$/"},
-	{q: "SHOW TAG KEYS", chunkedKnown: showChunks},
+	{q: "SHOW TAG KEYS"},
 	{q: "SHOW TAG KEYS FROM cpu"},
 	{q: `SHOW TAG VALUES FROM cpu WITH KEY = "hostname"`},
-	{q: `SHOW TAG VALUES WITH KEY IN ("region", "host")`, chunkedKnown: showChunks},
-	{q: "SHOW FIELD KEYS", chunkedKnown: showChunks},
+	{q: `SHOW TAG VALUES WITH KEY IN ("region", "host")`},
+	{q: "SHOW FIELD KEYS"},
 	{q: "SHOW FIELD KEYS FROM mem"},
 	{q: "SHOW SERIES FROM mem"},
 	{q: "SHOW SERIES FROM cpu WHERE region = 'eu-central-1'"},

@@ -73,8 +73,8 @@
 //     modulo by zero NaN (null in JSON). The bitwise operators take
 //     integers or booleans.
 //   - A row where an operand is missing (a field without a value at that
-//     time, a field the measurement does not have, a bucket filled with
-//     null) gives null; fill numbers and fill(previous) and fill(linear)
+//     time, a field the measurement does not have, a tag asked for as a
+//     field with host::field, a bucket filled with null) gives null; fill numbers and fill(previous) and fill(linear)
 //     apply to the calls before the arithmetic.
 //   - Type errors are InfluxDB's: a string, boolean or tag next to a number
 //     fails with "type error: v::float + host::tag: incompatible types:
@@ -88,16 +88,17 @@
 // A single selector call (min, max, first, last, percentile; top and
 // bottom are not supported) may come with tags and fields, also inside
 // arithmetic with the call (SELECT max(v) + w, host): they are read at the
-// selected point, the tags of its series and its field values at its
-// time. The row's time is the selected point's time without GROUP BY time
-// and the bucket start with it; buckets filled with a number hold it in
-// every column, buckets filled with null or by linear interpolation hold
-// nulls in the tag and field columns, fill(previous) repeats the row
-// before. A selector with another call and tags or fields fails with
-// "mixing multiple selector functions with tags or fields is not
-// supported", or, when the other call is not a selector, "mixing aggregate
-// and non-aggregate queries is not supported". Several calls without tags
-// or fields report the start of the time range, as any aggregate does.
+// selected point, the tags of its series and its field values at its time
+// (a tag asked for as a field, host::field, is null). The row's time is
+// the selected point's time without GROUP BY time and the bucket start
+// with it; buckets filled with a number hold it in every column, buckets
+// filled with null or by linear interpolation hold nulls in the tag and
+// field columns, fill(previous) repeats the row before. A selector with
+// another call, or with the same call written twice, and tags or fields
+// fails with "mixing multiple selector functions with tags or fields is
+// not supported", or, when a call is not a selector, "mixing aggregate and
+// non-aggregate queries is not supported". Several calls without tags or
+// fields report the start of the time range, as any aggregate does.
 //
 // The answers follow InfluxDB 1.6 in the details clients see:
 //

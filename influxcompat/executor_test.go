@@ -99,6 +99,7 @@ func FuzzExecute(f *testing.F) {
 		"SELECT max(w) - min(w) AS r, sum(w) / count(v), mean(v) * mean(w) FROM cpu GROUP BY time(30s), host fill(linear)",
 		"SELECT last(v) + w, s, host, nosuch FROM cpu WHERE time >= '2016-01-01T00:00:00Z' GROUP BY time(1m) fill(previous) LIMIT 1",
 		"SELECT min(v), max(v), host FROM cpu; SELECT mean(v) + v FROM cpu; SELECT s + 1, v + host FROM cpu",
+		"SELECT max(v) + host::field, w::tag, s FROM cpu, mem GROUP BY time(30s) fill(0); SELECT first(w), first(w), host FROM cpu",
 	} {
 		f.Add(s)
 	}

@@ -177,8 +177,11 @@ func (x *execution) compileSelect(stmt *influxql.SelectStatement) (*selectPlan, 
 	rewritten.RewriteDistinct()
 	rewritten.RewriteTimeFields()
 	p.stmt = rewritten
-	// Type errors, now that references have types.
-	typer := influxql.TypeValuerEval{TypeMapper: fieldMapper{p.sources}, Sources: rewritten.Sources}
+	// Type errors, now that references have types. As in InfluxDB, only
+	// the types RewriteFields gave decide: a reference it left untyped
+	// (host::field where host is a tag) is of unknown type, not an error,
+	// and reads null.
+	typer := influxql.TypeValuerEval{TypeMapper: fieldMapper{p.sources}}
 	for _, f := range rewritten.Fields {
 		if _, err := typer.EvalType(f.Expr); err != nil {
 			return nil, err
@@ -393,11 +396,13 @@ func (p *selectPlan) compileFields() error {
 	fields := p.stmt.Fields
 	hasAux, onlySelectors, hasDistinct := false, true, false
 	byString := map[string]int{}
+	nCalls := 0 // calls as written, repeated ones included
 	addCall := func(e *influxql.Call) (int, error) {
 		c, err := compileCall(e)
 		if err != nil {
 			return 0, err
 		}
+		nCalls++
 		if c.fn == aggregate.Distinct && !c.countDistinct {
 			hasDistinct = true
 		}
@@ -462,7 +467,8 @@ func (p *selectPlan) compileFields() error {
 	if hasAux {
 		if !onlySelectors {
 			return errors.New("mixing aggregate and non-aggregate queries is not supported")
-		} else if len(p.calls) > 1 {
+		} else if nCalls > 1 {
+			// InfluxDB counts calls as written: max(v), max(v), host fails.
 			return errors.New("mixing multiple selector functions with tags or fields is not supported")
 		}
 		p.auxSelector = true

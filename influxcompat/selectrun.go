@@ -236,18 +236,20 @@ func (a *auxReader) close() {
 
 // value returns the value of r at pt's selected point, the tag of its
 // series or its field value at that time (nil without a selected point),
-// and r's type.
+// and r's type. A reference that is not a tag reads no tag: a name the
+// measurement has as a tag only, asked for as a field (host::field), is
+// null, as in InfluxDB.
 func (a *auxReader) value(pt *point, r auxRef) (any, model.FieldType) {
 	f, isField := a.fields[r.name]
 	typ := f.Type
 	if r.isTag || !isField {
 		typ = model.TypeString
 	}
-	if pt == nil || pt.src < 0 {
+	if pt == nil || pt.src < 0 || !r.isTag && !isField {
 		return nil, typ
 	}
 	s := &a.series[pt.src]
-	if r.isTag || !isField {
+	if r.isTag {
 		if v, ok := s.Tags.Get(r.name); ok && v != "" {
 			return v, typ
 		}
