@@ -22,7 +22,7 @@ import (
 // rulesServer is a Server with a rule service over a real database,
 // listening on 127.0.0.1.
 type rulesServer struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	db     *accrete.DB
 	rules  *rulestore.Service
@@ -32,7 +32,7 @@ type rulesServer struct {
 }
 
 // startRulesServer opens (or reopens) the database in dir and serves it.
-func startRulesServer(t *testing.T, dir string, durability storage.Durability) *rulesServer {
+func startRulesServer(t testing.TB, dir string, durability storage.Durability) *rulesServer {
 	t.Helper()
 	db, err := accrete.Open(dir, &accrete.Options{Storage: storage.Options{Durability: durability}})
 	if err != nil {
@@ -108,7 +108,7 @@ func (rs *rulesServer) expect(method, path, contentType, body string, wantStatus
 
 // eventStream is an open GET /api/v1/activations/stream.
 type eventStream struct {
-	t    *testing.T
+	t    testing.TB
 	resp *http.Response
 	msgs chan string // "event: kind\ndata: json", ": comment" for comments
 }
@@ -651,27 +651,9 @@ rule dept_b : {d: Department, avg_sal: AVG(e.salary), avg_score: AVG(p.score)}
 	} {
 		format := c.format
 		b.Run(format+"/"+c.durability.String(), func(b *testing.B) {
-			dir := b.TempDir()
-			db, err := accrete.Open(dir, &accrete.Options{Storage: storage.Options{Durability: c.durability}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			rules, err := rulestore.Open(db, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			srv := New(&Options{Rules: rules, Stats: db})
-			go srv.Serve(ln)
-			defer srv.Shutdown(context.Background())
-			url := "http://" + ln.Addr().String()
-			req, _ := http.NewRequest("PUT", url+"/api/v1/rules/bench", strings.NewReader(prog))
-			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
-				b.Fatalf("put: %v %v", resp, err)
+			rs := startRulesServer(b, b.TempDir(), c.durability)
+			if status, body := rs.do("PUT", "/api/v1/rules/bench", "", prog); status != 201 {
+				b.Fatalf("put: %d %s", status, body)
 			}
 
 			bodies := make([][]byte, b.N)
@@ -686,7 +668,7 @@ rule dept_b : {d: Department, avg_sal: AVG(e.salary), avg_score: AVG(p.score)}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				resp, err := http.Post(url+"/api/v1/facts", ctype, strings.NewReader(string(bodies[i])))
+				resp, err := http.Post(rs.url+"/api/v1/facts", ctype, strings.NewReader(string(bodies[i])))
 				if err != nil {
 					b.Fatal(err)
 				}
