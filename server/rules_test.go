@@ -518,21 +518,13 @@ func TestStreamSlowClientDropped(t *testing.T) {
 	rs := startRulesServer(t, t.TempDir(), storage.DurabilityNone)
 	rs.do("PUT", "/api/v1/rules/big", "", "type T : <id: number, v: number>\nrule r : {t: T} / t.v > 0 ==> hit(t.id, \"padding to make every event a little longer than it would be\")\n")
 
-	mux := http.NewServeMux()
-	mux.Handle("GET /stream", rs.srv.activationStream(time.Hour, 8))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: mux}
-	go hs.Serve(ln)
-	defer hs.Close()
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	addr := rs.serveStream(time.Hour, 8)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/stream", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/stream", nil)
 	req.Close = true
 	if err := req.Write(conn); err != nil {
 		t.Fatal(err)
@@ -580,6 +572,23 @@ func TestStreamSlowClientDropped(t *testing.T) {
 	}
 }
 
+// serveStream serves the activation stream of rs's server, with the
+// given heartbeat interval and client buffer, at GET /stream on a server
+// of its own on 127.0.0.1 until the test ends, and returns its address.
+func (rs *rulesServer) serveStream(heartbeat time.Duration, buffer int) string {
+	rs.t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("GET /stream", rs.srv.activationStream(heartbeat, buffer))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		rs.t.Fatal(err)
+	}
+	hs := &http.Server{Handler: mux}
+	go hs.Serve(ln)
+	rs.t.Cleanup(func() { hs.Close() })
+	return ln.Addr().String()
+}
+
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
@@ -589,16 +598,7 @@ func tail(s string, n int) string {
 
 func TestStreamHeartbeatAndShutdown(t *testing.T) {
 	rs := startRulesServer(t, t.TempDir(), storage.DurabilityEveryWrite)
-	mux := http.NewServeMux()
-	mux.Handle("GET /stream", rs.srv.activationStream(20*time.Millisecond, 8))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: mux}
-	go hs.Serve(ln)
-	defer hs.Close()
-	resp, err := http.Get("http://" + ln.Addr().String() + "/stream")
+	resp, err := http.Get("http://" + rs.serveStream(20*time.Millisecond, 8) + "/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
