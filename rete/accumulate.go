@@ -102,28 +102,33 @@ func (a *aggSpec) value(en *env, row []uint64) float64 {
 
 // rootVar is the main variable's node.
 type rootVar struct {
-	tr       *accTree
-	t        *typeMem
-	alpha    *alphaNode
-	children []*srcVar
-	downKey  [][]int // per child: the main's join fields
-	kbuf     []uint64
+	tr    *accTree
+	t     *typeMem
+	alpha *alphaNode
+	links // to the groups of the children
 }
 
 // srcVar is the node of a source variable.
 type srcVar struct {
-	tr       *accTree
-	v        int
-	t        *typeMem
-	alpha    *alphaNode
-	upKey    []int // this variable's fields in the join with its parent
+	tr     *accTree
+	v      int
+	t      *typeMem
+	alpha  *alphaNode
+	upKey  []int // this variable's fields in the join with its parent
+	links        // to the groups of the children
+	aggs   []int // indices of the aggregates over this variable
+	groups groupIndex
+	pos    pages[int32] // slot → position in its group's members
+	kbuf   []uint64
+}
+
+// links leads from a node of the join tree (the root or a source variable)
+// down to its children: a fact of the node links, in each child, to the
+// group whose key is the fact's values of the join fields.
+type links struct {
 	children []*srcVar
-	downKey  [][]int // per child: this variable's join fields
-	aggs     []int   // indices of the aggregates over this variable
-	groups   groupIndex
-	pos      pages[int32] // slot → position in its group's members
-	kbuf     []uint64
-	cbuf     []uint64
+	downKey  [][]int  // per child: the node's join fields
+	cbuf     []uint64 // scratch: a child's key
 }
 
 // group holds the facts of a source variable with one key, and the main
@@ -485,27 +490,12 @@ func (rt *rootVar) add(m uint32) {
 	tr := rt.tr
 	tr.ensureMain(m)
 	tr.facts++
-	row := rt.t.row(m)
-	for i, c := range rt.children {
-		rt.kbuf = keyOf(rt.kbuf, row, rt.downKey[i], rt.t.kinds)
-		g := c.groupFor(rt.kbuf)
-		if g.inc(m) {
-			c.connect(m, g)
-		}
-	}
+	rt.follow([]uint32{m}, rt.t.row(m), rt.t.kinds, false)
 	tr.markDirty(m)
 }
 
 func (rt *rootVar) remove(m uint32) {
-	row := rt.t.row(m)
-	for i, c := range rt.children {
-		rt.kbuf = keyOf(rt.kbuf, row, rt.downKey[i], rt.t.kinds)
-		g := c.mustGroup(rt.kbuf)
-		if g.dec(m) {
-			c.disconnect(m, g)
-		}
-		c.dropIfEmpty(rt.kbuf, g)
-	}
+	rt.follow([]uint32{m}, rt.t.row(m), rt.t.kinds, true)
 	rt.tr.facts--
 	rt.tr.markDirty(m)
 }
@@ -562,41 +552,49 @@ func (v *srcVar) dropIfEmpty(key []uint64, g *group) {
 	}
 }
 
-// connect adds the partial states of g (and, below, of everything its
-// members lead to) to main m, which has just entered g's reach.
-func (v *srcVar) connect(m uint32, g *group) {
-	v.merge(m, g, false)
-	if len(v.children) == 0 {
+// follow counts mains ms into (undo: out of) the reach of the group that
+// a fact with codes row and types kinds links to in each child.
+func (l *links) follow(ms []uint32, row []uint64, kinds []rulelang.Type, undo bool) {
+	for i, c := range l.children {
+		l.cbuf = keyOf(l.cbuf, row, l.downKey[i], kinds)
+		c.reach(ms, l.cbuf, undo)
+	}
+}
+
+// reach counts mains ms into the reach of the group with the given key,
+// creating it, and connects each main that has just entered the reach.
+// With undo it counts them out, disconnects each main that has just left
+// the reach and drops the group when it is left empty.
+func (v *srcVar) reach(ms []uint32, key []uint64, undo bool) {
+	if undo {
+		g := v.mustGroup(key)
+		for _, m := range ms {
+			if g.dec(m) {
+				v.connect(m, g, true)
+			}
+		}
+		v.dropIfEmpty(key, g)
 		return
 	}
-	for _, f := range g.members {
-		row := v.t.row(f)
-		for i, c := range v.children {
-			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
-			cg := c.groupFor(v.cbuf)
-			if cg.inc(m) {
-				c.connect(m, cg)
-			}
+	g := v.groupFor(key)
+	for _, m := range ms {
+		if g.inc(m) {
+			v.connect(m, g, false)
 		}
 	}
 }
 
-// disconnect undoes connect: main m has just left g's reach.
-func (v *srcVar) disconnect(m uint32, g *group) {
-	v.merge(m, g, true)
+// connect adds the partial states of g (and, below, of everything its
+// members lead to) to main m, which has just entered g's reach. With undo
+// it takes them out again: m has just left g's reach.
+func (v *srcVar) connect(m uint32, g *group, undo bool) {
+	v.merge(m, g, undo)
 	if len(v.children) == 0 {
 		return
 	}
+	ms := []uint32{m}
 	for _, f := range g.members {
-		row := v.t.row(f)
-		for i, c := range v.children {
-			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
-			cg := c.mustGroup(v.cbuf)
-			if cg.dec(m) {
-				c.disconnect(m, cg)
-			}
-			c.dropIfEmpty(v.cbuf, cg)
-		}
+		v.follow(ms, v.t.row(f), v.t.kinds, undo)
 	}
 }
 
@@ -614,15 +612,7 @@ func (v *srcVar) add(slot uint32) {
 		return
 	}
 	ms := v.tr.e.mainsBuf(g)
-	for i, c := range v.children {
-		v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
-		cg := c.groupFor(v.cbuf)
-		for _, m := range ms {
-			if cg.inc(m) {
-				c.connect(m, cg)
-			}
-		}
-	}
+	v.follow(ms, row, v.t.kinds, false)
 	v.tr.e.freeMains(ms)
 }
 
@@ -633,16 +623,7 @@ func (v *srcVar) remove(slot uint32) {
 	v.memberChanged(g, row, nil)
 	if g.reaches() && len(v.children) > 0 {
 		ms := v.tr.e.mainsBuf(g)
-		for i, c := range v.children {
-			v.cbuf = keyOf(v.cbuf, row, v.downKey[i], v.t.kinds)
-			cg := c.mustGroup(v.cbuf)
-			for _, m := range ms {
-				if cg.dec(m) {
-					c.disconnect(m, cg)
-				}
-			}
-			c.dropIfEmpty(v.cbuf, cg)
-		}
+		v.follow(ms, row, v.t.kinds, true)
 		v.tr.e.freeMains(ms)
 	}
 	v.tr.facts--

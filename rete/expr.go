@@ -1,6 +1,7 @@
 package rete
 
 import (
+	"cmp"
 	"math"
 
 	"github.com/accretedb/accrete/rulelang"
@@ -124,50 +125,47 @@ func (c compiler) bool(t rulelang.Term) boolFn {
 
 // compare compiles a comparison; the checker made both operands one type.
 func (c compiler) compare(t *rulelang.Binary) boolFn {
-	op := t.Op
+	var fn boolFn
 	switch t.X.Type() {
 	case rulelang.TypeNumber:
-		x, y := c.num(t.X), c.num(t.Y)
-		switch op {
-		case rulelang.OpEq:
-			return func(en *env) bool { return x(en) == y(en) }
-		case rulelang.OpNe:
-			return func(en *env) bool { return x(en) != y(en) }
-		case rulelang.OpLt:
-			return func(en *env) bool { return x(en) < y(en) }
-		case rulelang.OpLe:
-			return func(en *env) bool { return x(en) <= y(en) }
-		case rulelang.OpGt:
-			return func(en *env) bool { return x(en) > y(en) }
-		case rulelang.OpGe:
-			return func(en *env) bool { return x(en) >= y(en) }
-		}
+		fn = ordered(t.Op, c.num(t.X), c.num(t.Y))
 	case rulelang.TypeString:
-		x, y := c.str(t.X), c.str(t.Y)
-		switch op {
-		case rulelang.OpEq:
-			return func(en *env) bool { return x(en) == y(en) }
-		case rulelang.OpNe:
-			return func(en *env) bool { return x(en) != y(en) }
-		case rulelang.OpLt:
-			return func(en *env) bool { return x(en) < y(en) }
-		case rulelang.OpLe:
-			return func(en *env) bool { return x(en) <= y(en) }
-		case rulelang.OpGt:
-			return func(en *env) bool { return x(en) > y(en) }
-		case rulelang.OpGe:
-			return func(en *env) bool { return x(en) >= y(en) }
-		}
+		fn = ordered(t.Op, c.str(t.X), c.str(t.Y))
 	case rulelang.TypeBool:
-		x, y := c.bool(t.X), c.bool(t.Y)
-		switch op {
-		case rulelang.OpEq:
-			return func(en *env) bool { return x(en) == y(en) }
-		case rulelang.OpNe:
-			return func(en *env) bool { return x(en) != y(en) }
-		}
+		fn = equality(t.Op, c.bool(t.X), c.bool(t.Y))
 	}
-	panic("BUG: cannot compile comparison " + t.String())
+	if fn == nil {
+		panic("BUG: cannot compile comparison " + t.String())
+	}
+	return fn
+}
+
+// ordered returns the comparison op of x and y, or nil when op is not a
+// comparison.
+func ordered[T cmp.Ordered](op rulelang.Op, x, y func(*env) T) boolFn {
+	switch op {
+	case rulelang.OpLt:
+		return func(en *env) bool { return x(en) < y(en) }
+	case rulelang.OpLe:
+		return func(en *env) bool { return x(en) <= y(en) }
+	case rulelang.OpGt:
+		return func(en *env) bool { return x(en) > y(en) }
+	case rulelang.OpGe:
+		return func(en *env) bool { return x(en) >= y(en) }
+	}
+	return equality(op, x, y)
+}
+
+// equality returns the comparison op of x and y, or nil when op is
+// neither == nor !=.
+func equality[T comparable](op rulelang.Op, x, y func(*env) T) boolFn {
+	switch op {
+	case rulelang.OpEq:
+		return func(en *env) bool { return x(en) == y(en) }
+	case rulelang.OpNe:
+		return func(en *env) bool { return x(en) != y(en) }
+	}
+	return nil
 }
 
 // maxVar returns the largest variable index a term mentions, or -1.
