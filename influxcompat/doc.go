@@ -173,5 +173,8 @@
 // point (InfluxDB 1.6 overflows and emits buckets from 1677). percentile
 // follows the other selectors: groups in series order, no repeated rows
 // with OFFSET, and of equal values the earliest point's time (InfluxDB 1.6
-// computes it apart, where these vary).
+// computes it apart, where these vary). Where points of several series of
+// a group share the selected value and time, a selector with tags or
+// fields reads the series first in key order; InfluxDB 1.6 reads the one
+// its merge iterators deliver first, which depends on its number of CPUs.
 package influxcompat
