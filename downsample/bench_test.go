@@ -160,7 +160,7 @@ func BenchmarkOpenBucketMemory(b *testing.B) {
 		b.Fatal(err)
 	}
 	clk := &fakeClock{}
-	clk.set(time.Minute) // the first write (at 1 s) is before the config's start
+	clk.set(time.Minute) // the first write (at 1 s) is history, backfilled by the first flush
 	e := openEngine(b, db, clk, nil)
 	defer e.Close()
 	c, _ := NewDownsample("cpu", "cpu_1m", time.Minute).Database("db", "").Mean("usage").Max("usage").Build()

@@ -50,6 +50,24 @@
 // right after that flush. Every target bucket thus equals a batch
 // recompute from the raw data.
 //
+// # History
+//
+// A config registered over a source that already has data backfills it:
+// every bucket before its first watermark is written by the flushes that
+// follow, oldest first, a range of buckets at a time (at most 64 Ki
+// series-buckets in memory per step, for at most 200 ms per flush; the
+// rest at the next flush). Each step re-aggregates its range from a
+// snapshot taken, like every flush's, after the previous flush committed,
+// and commits the buckets, the marks of the tiers above and the new
+// progress in one batch. A write, overwrite or delete into the history
+// while it is being written leaves its marker as any late change does,
+// and the flush that consumes it commits after the step whose snapshot
+// missed it: a backfilled bucket never overwrites a newer re-aggregation.
+// A tier backfills from its lower tier's states, and is marked by every
+// bucket its lower tier backfills. The progress is stored, so a restart
+// or a crash resumes it; Status.Backfill (in the HTTP API's status) and
+// the accrete_downsample_backfill_remaining_buckets gauge report it.
+//
 // # Crashes
 //
 // Per config a watermark is stored in the same batch as the flushed

@@ -168,6 +168,17 @@ func Open(db *storage.DB, opts *Options) (*Engine, error) {
 				return nil, fmt.Errorf("%w: downsample %q has no watermark", errCorrupt, r.Config.Name)
 			}
 			c.w, c.start = readTime(w), r.Start
+			v, ok, err := db.GetMeta(namespace, backfillKey(r.ID))
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				bf, err := decodeBackfill(v)
+				if err != nil {
+					return nil, fmt.Errorf("downsample %q: %w", r.Config.Name, err)
+				}
+				c.bf, c.pending = &bf, true
+			}
 			e.install(c)
 		}
 		if len(next) == len(pending) {
@@ -267,10 +278,11 @@ func outputNames(outs []output) string {
 
 // Register validates cfg and adds it (each tier of a config with Tiers).
 // Errors wrap ErrInvalid (naming the config and what is wrong) or
-// ErrExists. A new config starts with the bucket holding the current time
-// (a tier: with its first bucket after the lower tier's watermark): its
-// open buckets are built from the source data from there on, and older
-// buckets are not downsampled.
+// ErrExists. A new config's watermark is the bucket holding the current
+// time (a tier: its first bucket after the lower tier's watermark): its
+// open buckets are built from the source data from there on, and the
+// older buckets (the history) are backfilled by the flushes that follow,
+// a range of buckets at a time (see Status.Backfill).
 func (e *Engine) Register(cfg Config) error {
 	_, err := e.put(cfg, false)
 	return err
@@ -431,7 +443,11 @@ func (e *Engine) registerLocked(cfg Config) error {
 	} else {
 		c.w = c.bucketOf(e.clock().UnixNano())
 	}
-	c.start = c.w
+	// Every bucket is downsampled: the history before the watermark is
+	// backfilled, and writes into it meanwhile leave markers.
+	c.start = minTime
+	c.bf = &backfill{from: minTime, next: minTime, end: c.w}
+	c.pending = true
 	rec, err := json.Marshal(record{ID: c.id, Start: c.start, Config: cfg})
 	if err != nil {
 		return err
@@ -447,13 +463,41 @@ func (e *Engine) registerLocked(cfg Config) error {
 	if err := b.SetMeta(namespace, watermarkKey(c.id), appendTime(nil, c.w)); err != nil {
 		return err
 	}
+	if err := b.SetMeta(namespace, backfillKey(c.id), c.bf.encode()); err != nil {
+		return err
+	}
 	if err := b.Commit(); err != nil {
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.install(c)
-	return e.rebuild(c)
+	e.mu.Unlock()
+	// A write that was committing when the config was installed was not
+	// seen by the observer: the barrier waits for it to land, and the open
+	// buckets are then built from the stored data (dropping what the
+	// observer folded meanwhile, which is stored too), so that they hold
+	// every write exactly once; the backfill's first snapshot comes later.
+	berr := e.barrier()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, head := range c.open {
+		for s := head; s != nil; s = s.next {
+			s.dead = true
+		}
+	}
+	c.open, c.nOpen, c.bytes = map[uint64]*openSeries{}, 0, 0
+	return errors.Join(berr, e.rebuild(c))
+}
+
+// barrier commits an empty change: once it returns, every write that was
+// committing when it started has landed.
+func (e *Engine) barrier() error {
+	b := e.db.NewBatch()
+	defer b.Discard()
+	if err := b.DeleteMeta(namespace, []byte{keyBackfill}); err != nil {
+		return err
+	}
+	return b.Commit()
 }
 
 // Remove removes a config (and its markers and partial states); its
@@ -484,6 +528,9 @@ func (e *Engine) removeLocked(c *config) error {
 		return err
 	}
 	if err := b.DeleteMeta(namespace, watermarkKey(c.id)); err != nil {
+		return err
+	}
+	if err := b.DeleteMeta(namespace, backfillKey(c.id)); err != nil {
 		return err
 	}
 	for _, kind := range []byte{keyMarker, keyRange, keyState} {

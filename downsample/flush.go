@@ -210,6 +210,11 @@ func (e *Engine) flush(now time.Time, all bool) error {
 			// re-aggregate it now rather than at the next flush.
 			err = e.flushConfig(c, now.UnixNano(), all)
 		}
+		// The history, a range of buckets per step, for a while; the
+		// rest at the next flush.
+		for deadline := time.Now().Add(backfillBudget); err == nil && !all && e.backfilling(c) && time.Now().Before(deadline); {
+			err = e.flushConfig(c, now.UnixNano(), all)
+		}
 		if err != nil {
 			err = fmt.Errorf("downsample %q: %w", c.cfg.Name, err)
 			e.mu.Lock()
@@ -226,6 +231,13 @@ func (e *Engine) flush(now time.Time, all bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// backfilling reports whether c has history left to write.
+func (e *Engine) backfilling(c *config) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return c.bf != nil && e.mu.byName[c.cfg.Name] == c
 }
 
 // redoDue reports whether c has closed buckets to redo.
@@ -246,6 +258,7 @@ type outBucket struct {
 	bucket    int64
 	states    []aggregate.State
 	recompute bool
+	computed  bool   // states re-aggregated already (a backfill)
 	enc       []byte // encoded states; nil when the bucket has no values
 }
 
@@ -291,6 +304,11 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 		}
 	}
 	gen := c.markGen
+	var bf *backfill
+	if c.bf != nil && !all {
+		cp := *c.bf
+		bf = &cp
+	}
 	upperW := make([]int64, len(c.uppers))
 	for i, u := range c.uppers {
 		upperW[i] = u.w
@@ -377,7 +395,47 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 			return err
 		}
 	}
-	if len(work) == 0 && newW == oldW {
+	// The next range of the history: the snapshot holds every write
+	// before it, and every later write into the range leaves a marker
+	// (its bucket is before the watermark), consumed by a later flush,
+	// which commits after this one: a backfilled bucket never overwrites
+	// a newer re-aggregation.
+	var nbf *backfill
+	if bf != nil {
+		if bf.next == minTime {
+			lo, ok, err := e.historyStart(r, c, bf.end)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				lo = bf.end
+			}
+			if c.cfg.Retention > 0 {
+				lo = max(lo, min(bf.end, c.bucketOf(now-int64(c.cfg.Retention))))
+			}
+			bf.from, bf.next = lo, lo
+		}
+		hi := bf.end
+		if span := e.backfillSpan(c); (hi-bf.next)/c.iv > span {
+			hi = bf.next + span*c.iv
+		}
+		if bf.next < hi {
+			err := e.backfillChunk(r, c, bf.next, hi, func(series string, bucket int64, sts []aggregate.State) {
+				m := mark{series, bucket}
+				ob := work[m]
+				if ob == nil {
+					ob = &outBucket{series: series, bucket: bucket}
+					work[m] = ob
+				}
+				ob.states, ob.recompute, ob.computed = sts, true, true
+			})
+			if err != nil {
+				return err
+			}
+		}
+		nbf = &backfill{from: bf.from, next: hi, end: bf.end}
+	}
+	if len(work) == 0 && newW == oldW && nbf == nil {
 		e.mu.Lock()
 		c.pending = c.markGen != gen
 		e.mu.Unlock()
@@ -405,11 +463,13 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 		ob := work[m]
 		var old []aggregate.State
 		if ob.recompute {
-			sts, err := rc.compute(ob.series, ob.bucket)
-			if err != nil {
-				return err
+			if !ob.computed {
+				sts, err := rc.compute(ob.series, ob.bucket)
+				if err != nil {
+					return err
+				}
+				ob.states = sts
 			}
-			ob.states = sts
 			v, ok, err := r.GetMeta(namespace, stateKey(c.id, ob.bucket, ob.series))
 			if err != nil {
 				return err
@@ -487,6 +547,16 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 			return err
 		}
 	}
+	if nbf != nil {
+		if nbf.next >= nbf.end {
+			err = b.DeleteMeta(namespace, backfillKey(c.id))
+		} else {
+			err = b.SetMeta(namespace, backfillKey(c.id), nbf.encode())
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if len(points) > 0 {
 		if err := b.Write(c.cfg.Database, c.cfg.RetentionPolicy, points); err != nil {
 			return err
@@ -531,7 +601,12 @@ func (e *Engine) flushConfig(c *config, now int64, all bool) (err error) {
 	// from the states just committed).
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c.pending = left || c.markGen != gen
+	if nbf != nil && e.mu.byName[c.cfg.Name] == c {
+		if c.bf = nbf; nbf.next >= nbf.end {
+			c.bf = nil
+		}
+	}
+	c.pending = left || c.markGen != gen || c.bf != nil
 	for _, u := range markedUppers {
 		u.pending = true
 	}

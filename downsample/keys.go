@@ -22,6 +22,7 @@ const (
 	keyMarker    = 'M' // 'M' id bucket seq series → "" (a bucket to re-aggregate)
 	keyRange     = 'R' // 'R' id seq → series lo hi (a delete of one series)
 	keyState     = 'S' // 'S' id bucket series → partial states
+	keyBackfill  = 'B' // 'B' id → from next end (history still to write)
 )
 
 // minTime bounds times from below, far from the overflow of bucket

@@ -20,6 +20,7 @@ import (
 //	accrete_downsample_buckets_deleted_total      buckets removed because their data is gone
 //	accrete_downsample_flushes_total              flushes that wrote something
 //	accrete_downsample_last_flush_success         1, or 0 when the last flush failed
+//	accrete_downsample_backfill_remaining_buckets buckets of the history still to write (-1 until the first step)
 func (e *Engine) Collector() prometheus.Collector { return collector{e} }
 
 type collector struct{ e *Engine }
@@ -53,6 +54,12 @@ var metrics = func() []metric {
 				return 0
 			}
 			return 1
+		}),
+		m("backfill_remaining_buckets", "Buckets of the history still to write (-1 until the first step).", gauge, func(s *Status) float64 {
+			if s.Backfill == nil {
+				return 0
+			}
+			return float64(s.Backfill.Remaining)
 		}),
 	}
 }()

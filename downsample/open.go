@@ -52,6 +52,10 @@ type config struct {
 	// one was written after its snapshot.
 	markGen uint64
 
+	// bf is the history still to write (nil when none); changed by
+	// flushes, under Engine.flushMu and mu.
+	bf *backfill
+
 	stats Status
 
 	// retainedFrom and sourceFrom are the last retention cutoffs of the
@@ -349,7 +353,8 @@ type Status struct {
 	PointsFolded int64 `json:"points_folded"`
 	// BucketsWritten counts buckets written from their open state,
 	// BucketsRecomputed those re-aggregated from stored data (late points,
-	// overwrites, deletes) and BucketsDeleted those whose data is all gone.
+	// overwrites, deletes, the history) and BucketsDeleted those whose data
+	// is all gone.
 	BucketsWritten    int64 `json:"buckets_written"`
 	BucketsRecomputed int64 `json:"buckets_recomputed"`
 	BucketsDeleted    int64 `json:"buckets_deleted"`
@@ -359,6 +364,9 @@ type Status struct {
 	LastFlush time.Time `json:"last_flush,omitzero"`
 	// LastError is the error of the last flush, "" when it succeeded.
 	LastError string `json:"last_error,omitempty"`
+	// Backfill is the progress of the history written after the
+	// registration; nil when it is done.
+	Backfill *Backfill `json:"backfill,omitempty"`
 }
 
 // Status returns the status of a config.
@@ -377,5 +385,16 @@ func (c *config) status() Status {
 	s := c.stats
 	s.Watermark = time.Unix(0, c.w).UTC()
 	s.OpenBuckets, s.OpenBytes = c.nOpen, c.bytes
+	if bf := c.bf; bf != nil {
+		next, from := bf.next, bf.from
+		if next == minTime { // the first step has not run
+			next, from = bf.end, bf.end
+		}
+		s.Backfill = &Backfill{From: time.Unix(0, from).UTC(), Next: time.Unix(0, next).UTC(), End: time.Unix(0, bf.end).UTC(),
+			Remaining: (bf.end - next) / c.iv}
+		if bf.next == minTime {
+			s.Backfill.Remaining = -1
+		}
+	}
 	return s
 }

@@ -50,16 +50,51 @@ func propertyRound(t *testing.T, seed uint64) {
 	if rng.IntN(2) == 0 {
 		maxOpen = 1 + rng.IntN(4) // exercise the overflow path
 	}
+	// One backfill step of a few buckets per flush, so that writes,
+	// deletes, restarts and crashes fall between the steps.
+	defer func(s int, b time.Duration) { backfillStates, backfillBudget = s, b }(backfillStates, backfillBudget)
+	backfillStates, backfillBudget = 3*(1+rng.IntN(4)), 0
 	e := openEngine(t, db, clk, &Options{MaxOpenBuckets: maxOpen})
-	if err := e.Register(allFunctions()); err != nil {
-		t.Fatal(err)
-	}
+	// The config is registered over history, at a random step, while
+	// another writer writes late and current points.
+	registerAt := rng.IntN(120)
+	registered := false
 	defer func() { e.Close(); db.Close() }()
 	hosts := []string{"a", "b", "c"}
 	var lastT [3]int64
 	var tierDeletes []tierDelete
 	for step := range 300 {
 		now := clk.ns.Load() / 1e9
+		if step == registerAt {
+			registered = true
+			done := make(chan error, 1)
+			wseed := rng.Uint64()
+			go func() {
+				wr := rand.New(rand.NewPCG(wseed, 9))
+				for range 20 {
+					ts := now - int64(wr.IntN(120)) + int64(wr.IntN(3))
+					pts, err := model.ParseLines([]byte(fmt.Sprintf("cpu,host=%s v=%d,n=%di %d\n", hosts[wr.IntN(3)], wr.IntN(100), wr.IntN(10), ts)),
+						model.ParseOptions{Precision: model.Second})
+					if err == nil {
+						err = db.Write("db", "", pts)
+					}
+					if err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- nil
+			}()
+			if err := e.Register(allFunctions()); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Flush(clk.now()); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
 		switch op := rng.IntN(100); {
 		case op < 55: // a batch of points, mostly in order
 			var sb strings.Builder
@@ -93,7 +128,7 @@ func propertyRound(t *testing.T, seed uint64) {
 			if err != nil {
 				t.Fatal(err)
 			}
-		case op < 70: // delete a range of one series of the lower tier's target
+		case op < 70 && registered: // delete a range of one series of the lower tier's target
 			h := rng.IntN(3)
 			lo := (now - int64(rng.IntN(200))) * 1e9
 			hi := lo + int64(rng.IntN(60))*1e9
@@ -122,11 +157,24 @@ func propertyRound(t *testing.T, seed uint64) {
 		}
 		_ = step
 	}
-	// Everything closes.
+	if !registered {
+		if err := e.Register(allFunctions()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Everything closes and the history is written.
 	clk.set(time.Duration(clk.ns.Load()) + 10*time.Minute)
-	for range 2 {
+	for i := 0; ; i++ {
 		if err := e.Flush(clk.now()); err != nil {
 			t.Fatal(err)
+		}
+		st10, _ := e.Status("cpu_10s")
+		st1m, _ := e.Status("cpu_1m")
+		if st10.Backfill == nil && st1m.Backfill == nil && i > 0 {
+			break
+		}
+		if i > 1000 {
+			t.Fatalf("backfill not done after %d flushes: %+v %+v", i, st10.Backfill, st1m.Backfill)
 		}
 	}
 	raw := readAll(t, db, "cpu")
@@ -138,13 +186,12 @@ func propertyRound(t *testing.T, seed uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Buckets before a config's first one are not downsampled: cpu_10s
-	// starts at 1000s (registration), cpu_1m at 1020s (its first bucket
-	// after cpu_10s's watermark). A bucket of cpu_10s deleted directly is
-	// gone until its raw data changes again; cpu_1m aggregates the raw
-	// points of the cpu_10s buckets that are there.
+	// The history before the registration is backfilled: both tiers
+	// cover every raw point. A bucket of cpu_10s deleted directly is gone
+	// until its raw data changes again; cpu_1m aggregates the raw points
+	// of the cpu_10s buckets that are there.
 	got10 := readAll(t, db, "cpu_10s")
-	want10 := batchRecompute(since(raw, 1000), int64(10*time.Second), c1.outputs())
+	want10 := batchRecompute(raw, int64(10*time.Second), c1.outputs())
 	for k, rw := range want10 {
 		if _, ok := got10[k]; !ok && slices.ContainsFunc(tierDeletes, func(d tierDelete) bool {
 			return d.series == rw.series && rw.time >= d.lo && rw.time <= d.hi
@@ -156,7 +203,7 @@ func propertyRound(t *testing.T, seed uint64) {
 		t.Fatalf("cpu_10s differs from a recompute:\n%s", d)
 	}
 	kept := map[string]row{}
-	for k, rw := range since(raw, 1020) {
+	for k, rw := range raw {
 		if _, ok := got10[fmt.Sprintf("%s@%d", rw.series, rw.time-rw.time%int64(10*time.Second))]; ok {
 			kept[k] = rw
 		}
