@@ -225,14 +225,3 @@ type tierDelete struct {
 	series string
 	lo, hi int64
 }
-
-// since returns the rows at or after sec seconds.
-func since(raw map[string]row, sec int64) map[string]row {
-	out := map[string]row{}
-	for k, rw := range raw {
-		if rw.time >= sec*1e9 {
-			out[k] = rw
-		}
-	}
-	return out
-}
