@@ -87,6 +87,18 @@ func (x *execution) createDatabase(s *influxql.CreateDatabaseStatement) error {
 	return x.e.store.DropRetentionPolicy(s.Name, autogen)
 }
 
+// dropDatabase deletes a database and, as InfluxDB does, every user's
+// privilege on it.
+func (x *execution) dropDatabase(name string) error {
+	if err := x.e.store.DropDatabase(name); err != nil {
+		return err
+	}
+	if x.e.users == nil {
+		return nil
+	}
+	return x.e.users.DropDatabase(name)
+}
+
 func (x *execution) checkDatabase(name string) error {
 	if _, err := x.e.store.Database(name); err != nil {
 		if errors.Is(err, storage.ErrDatabaseNotFound) {

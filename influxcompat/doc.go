@@ -144,8 +144,37 @@
 // overlapping it); SHOW MEASUREMENTS rejects one, as InfluxDB 1.6 does.
 // Continuous-query statements go to [ContinuousQueries] when the executor
 // has one, and fail with [ErrContinuousQueriesDisabled] otherwise.
-// User, privilege, shard, subscription and query-management statements fail
-// with [ErrUnsupportedStatement].
+// Shard, subscription and query-management statements fail with
+// [ErrUnsupportedStatement].
+//
+// # Users and privileges
+//
+// With [ExecutorOptions.Users] (a [Users] from [OpenUsers], kept in the
+// storage metadata namespace [UsersNamespace], passwords as bcrypt hashes)
+// the executor runs InfluxDB 1.6's user statements with its answers and
+// error texts: CREATE USER name WITH PASSWORD 'pw' [WITH ALL PRIVILEGES]
+// (an existing user with the same password and admin flag is left as it
+// is; otherwise "user already exists"; an empty name gives "username
+// required"), DROP USER, SET PASSWORD FOR, GRANT ALL PRIVILEGES TO, REVOKE
+// ALL PRIVILEGES FROM, GRANT READ|WRITE|ALL ON db TO, REVOKE READ|WRITE|ALL
+// ON db FROM (revoking READ from ALL leaves WRITE; REVOKE ALL leaves "NO
+// PRIVILEGES", listed as such), SHOW USERS (columns user and admin, in
+// creation order) and SHOW GRANTS FOR (columns database and privilege,
+// sorted by database; InfluxDB 1.6 lists them in random order). Unknown
+// users give "user not found", unknown databases "database not found: db";
+// DROP DATABASE drops the privileges on the database. Without Users these
+// statements fail with [ErrUnsupportedStatement].
+//
+// Authorization is the HTTP layer's choice: it puts an [Authorizer] (for
+// example [Users.Authorizer]) in the context of [Executor.Execute] with
+// [WithAuthorizer]. Execute then checks every statement's required
+// privileges (influxql's RequiredPrivileges) before running any, and
+// returns an *[AuthorizationError] with InfluxDB's message ("bob not
+// authorized to execute statement 'SHOW USERS', requires admin privilege",
+// "... requires READ on db"); while there are no users only a query whose
+// first statement creates an admin runs ("create admin user first or
+// disable authentication"). SHOW DATABASES lists only the databases the
+// user may read or write.
 //
 // # Execution
 //

@@ -82,6 +82,10 @@ type ExecutorOptions struct {
 	// time bound only the newest ones are read. The default, 0, is
 	// unlimited, as in InfluxDB.
 	MaxSelectBuckets int
+	// Users runs the user and privilege statements (CREATE USER, GRANT,
+	// SHOW USERS, ...) and loses the privileges on a dropped database. The
+	// default, nil, rejects those statements with ErrUnsupportedStatement.
+	Users *Users
 }
 
 // Options are the per-request settings of [Executor.Execute], the
@@ -116,6 +120,7 @@ type Executor struct {
 	log        *slog.Logger
 	batchSize  int
 	maxBuckets int
+	users      *Users
 }
 
 // NewExecutor returns an Executor over store.
@@ -137,6 +142,7 @@ func NewExecutor(store Store, opts *ExecutorOptions) *Executor {
 		log:        o.Logger,
 		batchSize:  o.WriteBatchSize,
 		maxBuckets: o.MaxSelectBuckets,
+		users:      o.Users,
 	}
 }
 
@@ -150,6 +156,11 @@ func (e *Executor) Execute(ctx context.Context, q string, opts Options, emit fun
 	parsed, err := influxql.ParseQuery(q)
 	if err != nil {
 		return &ParseError{Err: err}
+	}
+	if a := authorizerFrom(ctx); a != nil {
+		if err := a.AuthorizeQuery(parsed, opts.Database); err != nil {
+			return err
+		}
 	}
 	nowFn := opts.Now
 	if nowFn == nil {
@@ -202,7 +213,7 @@ func (x *execution) run(stmt influxql.Statement) error {
 	case *influxql.SelectStatement:
 		return x.withSnapshot(func() error { return x.execSelect(s) })
 	case *influxql.ShowDatabasesStatement:
-		return x.showDatabases()
+		return x.showDatabasesFor()
 	case *influxql.ShowMeasurementsStatement:
 		return x.withSnapshot(func() error { return x.showMeasurements(s) })
 	case *influxql.ShowTagKeysStatement:
@@ -218,7 +229,7 @@ func (x *execution) run(stmt influxql.Statement) error {
 	case *influxql.CreateDatabaseStatement:
 		return x.createDatabase(s)
 	case *influxql.DropDatabaseStatement:
-		return x.e.store.DropDatabase(s.Name)
+		return x.dropDatabase(s.Name)
 	case *influxql.CreateRetentionPolicyStatement:
 		return x.createRetentionPolicy(s)
 	case *influxql.AlterRetentionPolicyStatement:
@@ -257,6 +268,9 @@ func (x *execution) run(stmt influxql.Statement) error {
 		}
 		return nil
 	}
+	if ok, err := x.runUserStatement(stmt); ok {
+		return err
+	}
 	return fmt.Errorf("%w: %s", ErrUnsupportedStatement, firstWords(stmt.String(), 3))
 }
 
@@ -271,7 +285,9 @@ func changesData(stmt influxql.Statement) bool {
 		*influxql.CreateRetentionPolicyStatement, *influxql.AlterRetentionPolicyStatement,
 		*influxql.DropRetentionPolicyStatement, *influxql.DropMeasurementStatement,
 		*influxql.DropSeriesStatement, *influxql.CreateContinuousQueryStatement,
-		*influxql.DropContinuousQueryStatement:
+		*influxql.DropContinuousQueryStatement, *influxql.CreateUserStatement, *influxql.DropUserStatement,
+		*influxql.SetPasswordUserStatement, *influxql.GrantStatement, *influxql.GrantAdminStatement,
+		*influxql.RevokeStatement, *influxql.RevokeAdminStatement:
 		return true
 	}
 	return false

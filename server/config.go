@@ -76,9 +76,11 @@ type Config struct {
 
 // AuthConfig is the auth section of a Config.
 type AuthConfig struct {
-	// Enabled requires credentials on /write and /query.
+	// Enabled requires credentials and privileges on /write, /query and
+	// the /api/v1 endpoints (see Auth).
 	Enabled bool `json:"enabled,omitempty" yaml:"enabled,omitempty"`
-	// Users are the accounts that may log in.
+	// Users are admin accounts created at start, or updated when their
+	// password changed, beside the users of CREATE USER.
 	Users []UserConfig `json:"users,omitempty" yaml:"users,omitempty"`
 }
 
@@ -212,14 +214,12 @@ func (c *Config) check() error {
 }
 
 // AuthOption returns the Options.Auth the configuration asks for: nil when
-// authentication is off. Enabling it without users is an error, since
-// nobody could use the server.
+// authentication is off. Its Users are the configured users; the caller
+// sets its Store. Enabling authentication without configured users is
+// allowed: the first query must then create an admin user.
 func (c *Config) AuthOption() (*Auth, error) {
 	if !c.Auth.Enabled {
 		return nil, nil
-	}
-	if len(c.Auth.Users) == 0 {
-		return nil, errors.New("auth is enabled but no users are configured")
 	}
 	a := &Auth{Users: make(map[string]string, len(c.Auth.Users))}
 	for _, u := range c.Auth.Users {

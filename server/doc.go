@@ -26,12 +26,38 @@
 // written, write errors, storage statistics and the Go and process
 // collectors.
 //
-// # Authentication
+// # Authentication and authorization
 //
-// With [Options.Auth] set, /write and /query need credentials, given
-// InfluxDB's way: u and p query parameters, or an Authorization header with
-// Basic credentials or "Token user:password". /ping, /health, /ready and
-// /metrics stay open.
+// With [Options.Auth] set the server authenticates and authorizes as
+// InfluxDB 1.6 with auth-enabled = true does, over the users of
+// [Auth.Store] (those of CREATE USER; the configuration file's users are
+// admins there) or, without a store, the admins of [Auth.Users]:
+//
+//   - While no admin user exists, requests are not authenticated: /query
+//     runs only a query whose first statement is CREATE USER ... WITH ALL
+//     PRIVILEGES (otherwise 403 "error authorizing query: create admin user
+//     first or disable authentication", or "no user provided" when users
+//     exist but none is an admin); /write answers 403 "user is required to
+//     write to database".
+//   - Once an admin exists, /write, /query and the /api/v1 endpoints need
+//     credentials, given InfluxDB's way: u and p query parameters (both
+//     set), or an Authorization header with Basic credentials (or InfluxDB
+//     1.8's "Token user:password"). Missing credentials answer 401 "unable
+//     to parse authentication credentials", a wrong user or password 401
+//     "authorization failed". JWT bearer tokens are not supported.
+//   - Admins may do everything. Other users need WRITE (or ALL) on the
+//     database of a /write (403 `"bob" user is not authorized to write
+//     to database "db"`), READ on every database a /query statement
+//     reads and WRITE on those it changes, and cannot run admin statements
+//     (403 "error authorizing query: bob not authorized to execute
+//     statement '...', requires admin privilege"): the executor checks the
+//     whole query before running any statement. SHOW DATABASES lists what
+//     the user may read or write. The /api/v1 endpoints are for admins
+//     only (403 otherwise).
+//
+// A missing database still answers 404 and a missing db parameter 400
+// before privileges are checked, as in InfluxDB. /ping, /health, /ready
+// and /metrics stay open.
 //
 // # Dependencies
 //

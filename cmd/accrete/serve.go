@@ -67,7 +67,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	data := fs.String("data", defaultData, "data `directory`")
 	configPath := fs.String("config", "", "configuration `file` (YAML, or JSON when named *.json)")
 	durability := fs.String("durability", "every_write", "when writes are acknowledged: every_write, periodic or none")
-	auth := fs.Bool("auth", false, "require credentials (users from the configuration file) on /write and /query")
+	auth := fs.Bool("auth", false, "require credentials and privileges (users of CREATE USER and of the configuration file) on /write, /query and /api/v1")
 	maxBody := fs.Int64("max-body-bytes", server.DefaultMaxBodyBytes, "largest request body in `bytes` after decompression; -1 for no limit")
 	queryTimeout := fs.Duration("query-timeout", 0, "longest time one /query request may run; 0 for no limit")
 	pprofAddr := fs.String("pprof", "", "loopback `address` serving Go's /debug/pprof/ profiles; off when empty")
@@ -166,6 +166,23 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 	for _, d := range c.Databases {
 		if err := db.CreateDatabase(d.Name); err != nil {
 			return fmt.Errorf("create database %q: %w", d.Name, err)
+		}
+	}
+	// Users of CREATE USER are kept in the data directory; those of the
+	// configuration file are admins, created or updated at start.
+	users, err := influxcompat.OpenUsers(db.DB, nil)
+	if err != nil {
+		return fmt.Errorf("open users: %w", err)
+	}
+	for _, u := range c.Auth.Users {
+		if err := users.Ensure(u.Name, u.Password); err != nil {
+			return fmt.Errorf("user %q: %w", u.Name, err)
+		}
+	}
+	if c.auth != nil {
+		c.auth.Store = users
+		if !users.AdminExists() {
+			log.Warn("authentication is on and no admin user exists: the first query must be CREATE USER ... WITH ALL PRIVILEGES")
 		}
 	}
 	rules, err := rulestore.Open(db, &rulestore.Options{Logger: log})
@@ -287,8 +304,9 @@ func runServer(ctx context.Context, c *serveConfig, log *slog.Logger, ready func
 	defer func() { stopRet(); <-retDone }()
 
 	srv := server.New(&server.Options{
-		Writer:       db,
-		Querier:      influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{Logger: log, ContinuousQueries: continuous.NewInfluxQL(aggs)}),
+		Writer: db,
+		Querier: influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{Logger: log, ContinuousQueries: continuous.NewInfluxQL(aggs),
+			Users: users}),
 		Stats:        db,
 		Logger:       log,
 		MaxBodyBytes: c.Limits.MaxBodyBytes,

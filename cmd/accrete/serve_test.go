@@ -173,7 +173,6 @@ func TestServeFlagsOverrideConfig(t *testing.T) {
 		}
 	}
 	f([]string{"-durability", "sometimes"}, `invalid durability "sometimes"`)
-	f([]string{"-auth"}, "auth is enabled but no users are configured")
 	f([]string{"-config", filepath.Join(dir, "missing.yaml")}, "no such file")
 	f([]string{"extra"}, `unexpected argument "extra"`)
 	bad := filepath.Join(dir, "bad.yaml")
