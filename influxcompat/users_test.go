@@ -235,3 +235,64 @@ func TestUsersBadInput(t *testing.T) {
 		t.Errorf("password after refused change: %v", err)
 	}
 }
+
+// BenchmarkAuthenticate measures a login: bcrypt at the default cost the
+// first time, the salted SHA-256 of the cache after.
+func BenchmarkAuthenticate(b *testing.B) {
+	users, err := OpenUsers(nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := users.Create("u", "secret", false); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("bcrypt", func(b *testing.B) {
+		for b.Loop() {
+			users.mu.Lock()
+			clear(users.cache)
+			users.mu.Unlock()
+			if _, err := users.Authenticate("u", "secret"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := users.Authenticate("u", "secret"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestAuthenticateCache checks that the login cache neither lets a wrong
+// password in nor outlives a password change or a drop.
+func TestAuthenticateCache(t *testing.T) {
+	users := openUsers(t, nil)
+	if err := users.Create("u", "one", false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // bcrypt, then the cache
+		if _, err := users.Authenticate("u", "one"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := users.Authenticate("u", "two"); !errors.Is(err, ErrAuthenticate) {
+		t.Errorf("wrong password: %v", err)
+	}
+	if err := users.SetPassword("u", "two"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Authenticate("u", "one"); !errors.Is(err, ErrAuthenticate) {
+		t.Errorf("old password after change: %v", err)
+	}
+	if _, err := users.Authenticate("u", "two"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	if err := users.Drop("u"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Authenticate("u", "two"); !errors.Is(err, ErrAuthenticate) {
+		t.Errorf("dropped user: %v", err)
+	}
+}

@@ -125,3 +125,31 @@ func TestAuthUsers(t *testing.T) {
 	check("POST", q("SHOW MEASUREMENTS", "db", "reader", "r2"), "", 403, `{"error":"error authorizing query: no user provided"}`)
 	check("POST", "/write?db=db", "cpu v=1", 403, `{"error":"user is required to write to database \"db\""}`)
 }
+
+func TestAuthConfig(t *testing.T) {
+	for _, c := range []struct{ yaml, err string }{
+		{"auth: {users: [{name: '', password: x}]}", "auth.users[0]: name is empty"},
+		{"auth: {users: [{name: a, password: x}, {name: a, password: y}]}", `auth.users[1]: user "a" is declared twice`},
+		{"auth: {users: [{name: a, password: " + strings.Repeat("x", 73) + "}]}", `auth.users[0]: the password of "a" is longer than 72 bytes`},
+		{"auth: {enabled: true, user: []}", "field user not found"},
+	} {
+		if _, err := ParseConfig([]byte(c.yaml), false); err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: got %v, want %q", c.yaml, err, c.err)
+		}
+	}
+	c, err := ParseConfig([]byte("auth: {enabled: true}"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without configured users the first query creates the admin.
+	if a, err := c.AuthOption(); err != nil || a == nil || len(a.Users) != 0 {
+		t.Fatalf("enabled without users: %+v %v", a, err)
+	}
+	c, err = ParseConfig([]byte("auth: {users: [{name: a, password: x}]}"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := c.AuthOption(); err != nil || a != nil {
+		t.Fatalf("disabled: %+v %v", a, err)
+	}
+}

@@ -183,6 +183,10 @@ func (c *Config) check() error {
 		if seen[u.Name] {
 			return fmt.Errorf("auth.users[%d]: user %q is declared twice", i, u.Name)
 		}
+		if len(u.Password) > 72 {
+			// bcrypt hashes at most 72 bytes.
+			return fmt.Errorf("auth.users[%d]: the password of %q is longer than 72 bytes", i, u.Name)
+		}
 		seen[u.Name] = true
 	}
 	if c.Limits.MaxBodyBytes < 0 {
