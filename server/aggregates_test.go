@@ -536,14 +536,19 @@ func TestAggregatesCrash(t *testing.T) {
 	hostNames, dcs := []string{"a", "b", "c"}, []string{"x", "y"}
 	// write sends n points of the last 30 minutes of the first hosts,
 	// integer values so that sums are exact.
-	write := func(c crashClient, n, hosts int) (int, string) {
+	// lines draws the body up front: rng belongs to this goroutine, and
+	// the in-flight request below runs on another.
+	lines := func(n, hosts int) string {
 		var b strings.Builder
 		now := time.Now()
 		for range n {
 			ts := now.Add(-time.Duration(rng.IntN(1_800_000)) * time.Millisecond).Truncate(time.Millisecond)
 			fmt.Fprintf(&b, "m,dc=%s,host=%s f=%d %d\n", dcs[rng.IntN(2)], hostNames[rng.IntN(hosts)], rng.IntN(201)-100, ts.UnixNano())
 		}
-		return c.post("/write?db=db", b.String())
+		return b.String()
+	}
+	write := func(c crashClient, n, hosts int) (int, string) {
+		return c.post("/write?db=db", lines(n, hosts))
 	}
 	refresh := func(c crashClient, name string) (int, string) {
 		return c.post("/api/v1/aggregates/"+name+"/refresh", "")
@@ -587,7 +592,8 @@ func TestAggregatesCrash(t *testing.T) {
 		// just before: a write of 3000 points, or the refresh of the
 		// buckets such a write dirtied.
 		name := []string{"ten", "minute"}[rng.IntN(2)]
-		f := func() (int, string) { return write(c, 3000, 2) }
+		timing, inflight := lines(3000, 2), lines(3000, 2)
+		f := func() (int, string) { return c.post("/write?db=db", timing) }
 		if i%2 == 1 {
 			f = func() (int, string) { return refresh(c, name) }
 			timed(func() (int, string) { return write(c, 3000, 2) })
@@ -595,6 +601,9 @@ func TestAggregatesCrash(t *testing.T) {
 		d := timed(f)
 		if i%2 == 1 {
 			timed(func() (int, string) { return write(c, 3000, 2) })
+		}
+		if i%2 == 0 {
+			f = func() (int, string) { return c.post("/write?db=db", inflight) }
 		}
 		done := make(chan int, 1)
 		go func() {
