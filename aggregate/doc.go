@@ -2,7 +2,7 @@
 // continuous aggregates, downsampling and the rule engine: Count, Sum, Mean,
 // Min, Max, First and Last as mergeable partial states, with a retractable
 // form for the rule engine, and for queries also Spread, Stddev, Median,
-// Percentile and Distinct.
+// Percentile, Distinct, Mode and Integral.
 //
 // # Functions and states
 //
@@ -15,8 +15,9 @@
 // the aggregate. Each function is a small concrete type in a file of its
 // own: [*CountState], [*SumState], [*MeanState], [*MinState], [*MaxState],
 // [*FirstState], [*LastState], [*SpreadState], [*StddevState],
-// [*MedianState], [*PercentileState] (made by [NewPercentile]) and
-// [*DistinctState].
+// [*MedianState], [*PercentileState] (made by [NewPercentile]),
+// [*DistinctState], [*ModeState] and [*IntegralState] (made by
+// [NewIntegral] for units other than a second).
 //
 // Merging is exact: adding values to several partials and merging them gives
 // the result of adding all values to one state, whatever the split and the
@@ -69,7 +70,7 @@
 //	version  1
 //	func     the Func: 1 count, 2 sum, 3 mean, 4 min, 5 max, 6 first,
 //	         7 last, 8 spread, 9 stddev, 10 median, 11 percentile,
-//	         12 distinct
+//	         12 distinct, 13 mode, 14 integral
 //	type     the input model.FieldType: 1 float, 2 integer, 3 unsigned,
 //	         4 string, 5 boolean
 //	form     0 partial state, 1 ordered multiset (an *OrderedState)
@@ -101,6 +102,8 @@
 //	distinct    n:uvarint  n × (ts value)              (earliest ts of each
 //	                                                    distinct value, in
 //	                                                    the order of Values)
+//	mode        n:uvarint  n × (ts value)              (by ts, then value)
+//	integral    unit:uvarint  n:uvarint  n × (ts value)  (by ts; unit ≥ 1 ns)
 //
 // where csum, a [CompensatedSum], is
 //

@@ -28,10 +28,12 @@ const (
 	Median     Func = 10 // middle value; numeric; float result
 	Percentile Func = 11 // nearest-rank percentile; numeric; keeps the type
 	Distinct   Func = 12 // the distinct values; any type; keeps the type
+	Mode       Func = 13 // most frequent value; any type; keeps the type
+	Integral   Func = 14 // area under the points; numeric; float result
 )
 
 // numFuncs is one past the largest valid Func.
-const numFuncs = Distinct + 1
+const numFuncs = Integral + 1
 
 var funcNames = [numFuncs]string{
 	Count:      "count",
@@ -46,22 +48,39 @@ var funcNames = [numFuncs]string{
 	Median:     "median",
 	Percentile: "percentile",
 	Distinct:   "distinct",
+	Mode:       "mode",
+	Integral:   "integral",
 }
 
 // ParseFunc returns the function with the given InfluxQL name, ignoring case:
 // "count", "sum", "mean", "min", "max", "first", "last", "spread", "stddev",
 // "median", "percentile" or "distinct". "avg", the rule language's name for
 // the mean, is accepted as well. Any other name, including InfluxQL
-// functions accrete does not implement such as "top" or "mode", yields an
-// error wrapping [ErrUnknownFunc] that names it:
+// functions accrete does not implement such as "top" and the query-only
+// "mode" and "integral" (see [ParseQueryFunc]), yields an error wrapping
+// [ErrUnknownFunc] that names it:
 //
 //	unsupported aggregate function "top"
+//
+// Rules, continuous aggregates and downsampling configurations name their
+// functions with ParseFunc.
 func ParseFunc(name string) (Func, error) {
+	return parseFunc(name, Distinct)
+}
+
+// ParseQueryFunc is [ParseFunc] for InfluxQL queries: it also accepts
+// "mode" and "integral", whose states keep every point and which only
+// queries compute.
+func ParseQueryFunc(name string) (Func, error) {
+	return parseFunc(name, numFuncs-1)
+}
+
+func parseFunc(name string, last Func) (Func, error) {
 	lower := strings.ToLower(name)
 	if lower == "avg" {
 		return Mean, nil
 	}
-	for f := Count; f < numFuncs; f++ {
+	for f := Count; f <= last; f++ {
 		if funcNames[f] == lower {
 			return f, nil
 		}
@@ -69,8 +88,8 @@ func ParseFunc(name string) (Func, error) {
 	return 0, fmt.Errorf("%w %q", ErrUnknownFunc, name)
 }
 
-// String returns the function's InfluxQL name in lower case, as ParseFunc
-// accepts it.
+// String returns the function's InfluxQL name in lower case, as
+// ParseQueryFunc accepts it.
 func (f Func) String() string {
 	if f.valid() {
 		return funcNames[f]
@@ -81,24 +100,24 @@ func (f Func) String() string {
 func (f Func) valid() bool { return f >= Count && f < numFuncs }
 
 // Accepts reports whether f takes values of type t. As in InfluxDB 1.x:
-// Count, First, Last and Distinct take every type; Min and Max take numbers
-// and booleans (false < true); Sum, Mean, Spread, Stddev, Median and
-// Percentile take numbers only (float, integer, unsigned).
+// Count, First, Last, Distinct and Mode take every type; Min and Max take
+// numbers and booleans (false < true); Sum, Mean, Spread, Stddev, Median,
+// Percentile and Integral take numbers only (float, integer, unsigned).
 func (f Func) Accepts(t model.FieldType) bool {
 	switch f {
-	case Count, First, Last, Distinct:
+	case Count, First, Last, Distinct, Mode:
 		return t >= model.TypeFloat && t <= model.TypeBoolean
 	case Min, Max:
 		return t.Numeric() || t == model.TypeBoolean
-	case Sum, Mean, Spread, Stddev, Median, Percentile:
+	case Sum, Mean, Spread, Stddev, Median, Percentile, Integral:
 		return t.Numeric()
 	}
 	return false
 }
 
 // ResultType returns the type of f's result over values of type in, as
-// InfluxDB 1.x reports it: Count gives integers; Mean, Stddev and Median give
-// floats; every other function keeps the input type (a sum of integers is an
+// InfluxDB 1.x reports it: Count gives integers; Mean, Stddev, Median and
+// Integral give floats; every other function keeps the input type (a sum of integers is an
 // integer). It returns model.TypeInvalid when f does not accept in.
 func (f Func) ResultType(in model.FieldType) model.FieldType {
 	if !f.Accepts(in) {
@@ -107,7 +126,7 @@ func (f Func) ResultType(in model.FieldType) model.FieldType {
 	switch f {
 	case Count:
 		return model.TypeInteger
-	case Mean, Stddev, Median:
+	case Mean, Stddev, Median, Integral:
 		return model.TypeFloat
 	}
 	return in
@@ -116,11 +135,11 @@ func (f Func) ResultType(in model.FieldType) model.FieldType {
 // Mergeable reports whether f's partial state has a size independent of the
 // number of values added (for Distinct: of the number of distinct values),
 // so that partial states can be materialized per bucket and merged later
-// into exact results. It is true for every function but Median and
-// Percentile, whose states keep all values; their Merge is exact too, it is
-// just not cheap.
+// into exact results. It is true for every function but Median,
+// Percentile, Mode and Integral, whose states keep all values; their Merge
+// is exact too, it is just not cheap.
 func (f Func) Mergeable() bool {
-	return f.valid() && f != Median && f != Percentile
+	return f.valid() && f != Median && f != Percentile && f != Mode && f != Integral
 }
 
 // Retractable reports whether [NewRetractable] supports f: Count, Sum, Mean,
@@ -165,6 +184,10 @@ func New(f Func, in model.FieldType) State {
 		panic("BUG: aggregate.New(percentile): the percentile needs its parameter, use NewPercentile")
 	case Distinct:
 		return NewDistinct(in)
+	case Mode:
+		return NewMode(in)
+	case Integral:
+		return NewIntegral(DefaultIntegralUnit, in)
 	}
 	panic(fmt.Sprintf("BUG: aggregate.New of invalid function %s", f))
 }

@@ -48,6 +48,15 @@ func TestParseFunc(t *testing.T) {
 	bad("foo", `unsupported aggregate function "foo"`)
 	bad("top", `unsupported aggregate function "top"`)
 	bad("Mode", `unsupported aggregate function "Mode"`)
+	bad("integral", `unsupported aggregate function "integral"`)
+	for _, name := range []string{"Mode", "integral", "MEAN", "avg"} {
+		if _, err := ParseQueryFunc(name); err != nil {
+			t.Errorf("ParseQueryFunc(%q): %v", name, err)
+		}
+	}
+	if _, err := ParseQueryFunc("top"); !errors.Is(err, ErrUnknownFunc) {
+		t.Errorf("ParseQueryFunc(top) error %v, want ErrUnknownFunc", err)
+	}
 	bad("", `unsupported aggregate function ""`)
 	bad("mean ", `unsupported aggregate function "mean "`)
 }
@@ -64,10 +73,12 @@ func TestFuncString(t *testing.T) {
 	f(Percentile, "percentile")
 	f(Distinct, "distinct")
 	f(0, "Func(0)")
-	f(13, "Func(13)")
+	f(Mode, "mode")
+	f(Integral, "integral")
+	f(15, "Func(15)")
 	for _, fn := range allFuncs {
-		if back, err := ParseFunc(fn.String()); err != nil || back != fn {
-			t.Errorf("ParseFunc(%q) = %v, %v; want %v", fn.String(), back, err, fn)
+		if back, err := ParseQueryFunc(fn.String()); err != nil || back != fn {
+			t.Errorf("ParseQueryFunc(%q) = %v, %v; want %v", fn.String(), back, err, fn)
 		}
 	}
 }
@@ -110,7 +121,9 @@ func TestAcceptsAndResultType(t *testing.T) {
 	f(Percentile, [5]model.FieldType{F, I, U, X, X})
 	f(Distinct, [5]model.FieldType{F, I, U, S, B})
 	f(0, [5]model.FieldType{X, X, X, X, X})
-	f(13, [5]model.FieldType{X, X, X, X, X})
+	f(Mode, [5]model.FieldType{F, I, U, S, B})
+	f(Integral, [5]model.FieldType{F, F, F, X, X})
+	f(15, [5]model.FieldType{X, X, X, X, X})
 }
 
 func TestMergeableAndRetractable(t *testing.T) {
@@ -135,6 +148,8 @@ func TestMergeableAndRetractable(t *testing.T) {
 	f(Median, false, false)
 	f(Percentile, false, false)
 	f(Distinct, true, false)
+	f(Mode, false, false)
+	f(Integral, false, false)
 	f(0, false, false)
 }
 

@@ -14,7 +14,7 @@ var allTypes = []model.FieldType{
 	model.TypeFloat, model.TypeInteger, model.TypeUnsigned, model.TypeString, model.TypeBoolean,
 }
 
-var allFuncs = []Func{Count, Sum, Mean, Min, Max, First, Last, Spread, Stddev, Median, Percentile, Distinct}
+var allFuncs = []Func{Count, Sum, Mean, Min, Max, First, Last, Spread, Stddev, Median, Percentile, Distinct, Mode, Integral}
 
 // newState returns an empty state of f, with p = 90 for Percentile.
 func newState(f Func, t model.FieldType) State {
