@@ -51,11 +51,60 @@
 // SLIMIT, SOFFSET; INTO.
 //
 // Functions: count, sum, mean, min, max, first, last, spread, stddev,
-// median, percentile, distinct and count(distinct(f)), computed by the
-// aggregate package's states. Other InfluxQL functions are rejected with
-// "unsupported function: top()", unknown ones with InfluxDB's "undefined
-// function foo()". Wildcards in calls expand per field type as InfluxDB
-// does and name the columns <function>_<field> (mean(*) gives mean_usage).
+// median, percentile, mode, integral, distinct and count(distinct(f)),
+// computed by the aggregate package's states, and the transformations
+// (see Transformations below). Other InfluxQL functions (top, bottom,
+// sample, holt_winters, the technical-analysis functions, math functions)
+// are rejected with "unsupported function: top()", unknown ones with
+// InfluxDB's "undefined function foo()". Wildcards in calls expand per
+// field type as InfluxDB does and name the columns <function>_<field>
+// (mean(*) gives mean_usage).
+//
+// # Transformations
+//
+// derivative(x [, unit]), non_negative_derivative(x [, unit]),
+// difference(x), non_negative_difference(x), moving_average(x, n),
+// cumulative_sum(x) and elapsed(x [, unit]) take a field without GROUP BY
+// time, or an aggregate call with it (non_negative_derivative(mean(bytes),
+// 1s) ... GROUP BY time(1m), host), and are computed per group by
+// [query.Transformer] as InfluxDB 1.6's reducers compute them:
+//
+//   - Rows: one per point in, at its time (the bucket start for
+//     aggregates), none for the first point; derivatives and differences
+//     skip a point at the time of the one before (points of several series
+//     in one group are merged by time). Nulls are skipped: buckets filled
+//     with null give no row, fill numbers, previous and linear feed the
+//     transformation. non_negative_* drop negative changes.
+//   - Units: derivative's defaults to 1s, or to the GROUP BY interval for an
+//     aggregate; elapsed's to 1ns. Derivatives and moving averages are
+//     floats, elapsed integers; differences and cumulative sums keep the
+//     type, integers wrapping around (derivatives subtract integers before
+//     dividing, as InfluxDB does). moving_average keeps a running sum.
+//   - Aggregates read one interval more before the range (after it with
+//     ORDER BY time DESC), so the first bucket of the range has a value;
+//     cumulative_sum reads none. Without a lower time bound that start
+//     overflows in InfluxDB 1.6 and the call gives no rows: so here too.
+//   - ORDER BY time DESC feeds the points newest first: derivatives divide
+//     by the negated elapsed time, elapsed is negative. LIMIT, OFFSET,
+//     SLIMIT and SOFFSET apply to the transformed rows; arithmetic on
+//     transformations works as on aggregates.
+//   - A transformation of a field beside other fields fails with "mixing
+//     aggregate and non-aggregate queries is not supported"; the errors
+//     for wrong arguments are InfluxDB's ("derivative aggregate requires
+//     a GROUP BY interval", "aggregate function required inside the call
+//     to derivative", "second argument to derivative must be a duration,
+//     got *influxql.IntegerLiteral", "moving_average window must be
+//     greater than 1, got 1", ...), as are the type errors
+//     ("unsupported derivative iterator type: *query.stringInterruptIterator").
+//
+// integral(field [, unit]) and mode(field) are aggregates. integral sums
+// trapezoids between time-ordered points; with GROUP BY time it splits the
+// trapezoid across each window's end at the interpolated value, as
+// InfluxDB does, fills no empty windows and leaves out a last window whose
+// only point lies at its start. Its time without GROUP BY time is the
+// epoch for floats and the range start for integers (InfluxDB 1.6's
+// reducers differ there). mode picks the most frequent value with
+// InfluxDB's tie rules (see aggregate.ModeState).
 //
 // # Arithmetic
 //
@@ -193,7 +242,8 @@
 // accrete runs every statement of a request even when an earlier one fails
 // (InfluxDB 1.6 answers the failing one with "not executed" and drops the
 // rest). Not supported: subqueries, the functions listed above, math
-// functions (abs, sqrt, ...) and tz(); bound parameters are the HTTP
+// functions (abs, sqrt, ...), transformations of transformations or of
+// distinct(), and tz(); bound parameters are the HTTP
 // layer's (it substitutes them before Execute). SHOW DATABASES and SHOW
 // RETENTION POLICIES list by name, not by creation; time conditions of
 // SHOW statements select series, not shards. Float aggregates may differ
@@ -206,4 +256,16 @@
 // a group share the selected value and time, a selector with tags or
 // fields reads the series first in key order; InfluxDB 1.6 reads the one
 // its merge iterators deliver first, which depends on its number of CPUs.
+// integral with GROUP BY tags and not time lists its series in InfluxDB
+// 1.6's scrambled order there, and with GROUP BY time and tags emits each
+// group's last window after all groups as a series of its own; accrete
+// keeps series in order and windows in their group. integral with GROUP BY
+// time and ORDER BY time DESC gives the ascending windows reversed, where
+// InfluxDB 1.6 reports negated areas at shifted times. mode's ties between
+// equally frequent values depend on sort.Sort's order of equal values, as
+// in InfluxDB (built with Go 1.19): where the sort algorithms differ, or
+// equal times of several series are merged in another order, the chosen
+// value may too. Raw transformations merge equal times of several series
+// of a group in series order. moving_average windows are limited to
+// 1048576 points.
 package influxcompat

@@ -100,6 +100,10 @@ func FuzzExecute(f *testing.F) {
 		"SELECT last(v) + w, s, host, nosuch FROM cpu WHERE time >= '2016-01-01T00:00:00Z' GROUP BY time(1m) fill(previous) LIMIT 1",
 		"SELECT min(v), max(v), host FROM cpu; SELECT mean(v) + v FROM cpu; SELECT s + 1, v + host FROM cpu",
 		"SELECT max(v) + host::field, w::tag, s FROM cpu, mem GROUP BY time(30s) fill(0); SELECT first(w), first(w), host FROM cpu",
+		"SELECT derivative(v, 1s), non_negative_difference(w), moving_average(v, 3), cumulative_sum(w), elapsed(s, 1ms) FROM cpu GROUP BY host LIMIT 2 OFFSET 1",
+		"SELECT non_negative_derivative(mean(v), 1s), difference(max(w)) FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T00:05:00Z' GROUP BY time(1m), host fill(previous) ORDER BY time DESC",
+		"SELECT integral(v, 1m), mode(s), mode(w) FROM cpu WHERE time >= '2016-01-01T00:00:00Z' AND time < '2016-01-01T00:05:00Z' GROUP BY time(30s)",
+		"SELECT derivative(mean(v)) FROM cpu; SELECT moving_average(v, 1) FROM cpu; SELECT elapsed(v, 's') FROM cpu; SELECT derivative(*) - 1 FROM cpu",
 	} {
 		f.Add(s)
 	}

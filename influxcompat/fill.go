@@ -27,8 +27,9 @@ func limitPoints(pts []point, offset, limit int) []point {
 // the buckets in output order as InfluxDB's fill iterator does: from the
 // bucket of the range's start (or, without a lower bound, of the first
 // point) to the bucket of its end (descending: from the end's bucket to the
-// start's, or to the last point without a lower bound).
-func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point, first int64) []point {
+// start's, or to the last point without a lower bound). rng is the range
+// read; with limit, filling stops where LIMIT cuts.
+func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point, first int64, rng query.TimeRange, limit bool) []point {
 	fill, fillValue := p.fill, p.fillValue
 	if fill == influxql.NullFill && c.fn == aggregate.Count && !c.countDistinct {
 		fill, fillValue = influxql.NumberFill, int64(0)
@@ -38,8 +39,8 @@ func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point, f
 	}
 	iv := p.interval
 	d := iv.Duration
-	lo, hi := iv.Start(p.tr.Min), iv.Start(p.tr.Max)
-	if p.tr.Min == query.MinTime {
+	lo, hi := iv.Start(rng.Min), iv.Start(rng.Max)
+	if rng.Min == query.MinTime {
 		lo = query.MinTime
 		if first != query.MinTime {
 			lo = iv.Start(first) // the first point's bucket, maybe outside the narrowed range
@@ -57,7 +58,7 @@ func (p *selectPlan) fillPoints(c *callPlan, out model.FieldType, pts []point, f
 	var prev *point // the last point read, not filled
 	i := 0
 	for {
-		if p.limit > 0 && len(filled) >= p.offset+p.limit {
+		if limit && p.limit > 0 && len(filled) >= p.offset+p.limit {
 			return filled // LIMIT cuts the rest
 		}
 		if i == len(pts) {

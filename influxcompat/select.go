@@ -92,15 +92,55 @@ type callPlan struct {
 	// countDistinct is count(distinct(field)): the number of distinct
 	// values.
 	countDistinct bool
+	// unit is integral's unit of time in nanoseconds.
+	unit int64
+	// transform, when set, makes the call a transformation: of the
+	// aggregate fn of field (inner) with GROUP BY time, or of the raw
+	// values of field (fn is 0) without it.
+	transform *query.Transform
+	inner     *influxql.Call
+}
+
+// raw reports whether the call transforms raw values.
+func (c *callPlan) raw() bool { return c.transform != nil && c.fn == 0 }
+
+// accepts reports whether the call takes values of type t.
+func (c *callPlan) accepts(t model.FieldType) bool {
+	if c.raw() {
+		return c.transform.Func.Accepts(t)
+	}
+	return c.fn.Accepts(t) && (c.transform == nil || c.transform.Func.Accepts(c.fn.ResultType(t)))
+}
+
+// resultType returns the type of the call's values over a field of type t.
+func (c *callPlan) resultType(t model.FieldType) model.FieldType {
+	switch {
+	case c.raw():
+		return c.transform.Func.ResultType(t)
+	case c.countDistinct:
+		t = model.TypeInteger
+	default:
+		t = c.fn.ResultType(t)
+	}
+	if c.transform != nil {
+		return c.transform.Func.ResultType(t)
+	}
+	return t
+}
+
+// lookback returns the number of intervals read beyond the time range for
+// the call (see query.Transform.Lookback).
+func (c *callPlan) lookback() int64 {
+	if c.transform == nil || c.raw() {
+		return 0
+	}
+	return c.transform.Lookback()
 }
 
 // aggregate functions InfluxQL has that accrete does not implement; they
 // are rejected with an error that names them.
 var unsupportedFuncs = map[string]bool{
-	"top": true, "bottom": true, "mode": true, "sample": true, "integral": true,
-	"derivative": true, "non_negative_derivative": true, "difference": true,
-	"non_negative_difference": true, "moving_average": true, "cumulative_sum": true,
-	"elapsed": true, "holt_winters": true, "holt_winters_with_fit": true,
+	"top": true, "bottom": true, "sample": true, "holt_winters": true, "holt_winters_with_fit": true,
 	"exponential_moving_average": true, "double_exponential_moving_average": true,
 	"triple_exponential_moving_average": true, "relative_strength_index": true,
 	"triple_exponential_derivative": true, "kaufmans_efficiency_ratio": true,
@@ -398,9 +438,12 @@ func (p *selectPlan) compileFields() error {
 	byString := map[string]int{}
 	nCalls := 0 // calls as written, repeated ones included
 	addCall := func(e *influxql.Call) (int, error) {
-		c, err := compileCall(e)
+		c, err := compileCall(e, p.interval)
 		if err != nil {
 			return 0, err
+		}
+		if c.transform != nil {
+			c.transform.Descending = !p.ascending
 		}
 		nCalls++
 		if c.fn == aggregate.Distinct && !c.countDistinct {
@@ -542,11 +585,15 @@ func untyped(e influxql.Expr) influxql.Expr {
 	})
 }
 
-// compileCall checks one call and returns its plan.
-func compileCall(e *influxql.Call) (*callPlan, error) {
+// compileCall checks one call and returns its plan; interval is the
+// GROUP BY time interval, which transformations of aggregates need.
+func compileCall(e *influxql.Call, interval query.Interval) (*callPlan, error) {
 	name := e.Name
+	if tf, ok := query.ParseTransform(name); ok {
+		return compileTransform(e, tf, interval)
+	}
 	switch name {
-	case "count", "sum", "mean", "min", "max", "first", "last", "spread", "stddev", "median", "distinct":
+	case "count", "sum", "mean", "min", "max", "first", "last", "spread", "stddev", "median", "distinct", "mode":
 		if len(e.Args) != 1 {
 			if name == "distinct" {
 				if len(e.Args) == 0 {
@@ -560,17 +607,34 @@ func compileCall(e *influxql.Call) (*callPlan, error) {
 		if len(e.Args) != 2 {
 			return nil, fmt.Errorf("invalid number of arguments for percentile, expected %d, got %d", 2, len(e.Args))
 		}
+	case "integral":
+		if n := len(e.Args); n < 1 || n > 2 {
+			return nil, fmt.Errorf("invalid number of arguments for integral, expected at least 1 but no more than 2, got %d", n)
+		}
 	default:
 		if unsupportedFuncs[name] {
 			return nil, unsupportedFunc(name)
 		}
 		return nil, fmt.Errorf("undefined function %s()", name)
 	}
-	fn, err := aggregate.ParseFunc(name)
+	fn, err := aggregate.ParseQueryFunc(name)
 	if err != nil {
 		return nil, unsupportedFunc(name)
 	}
 	c := &callPlan{expr: e, fn: fn}
+	if name == "integral" {
+		c.unit = aggregate.DefaultIntegralUnit
+		if len(e.Args) == 2 {
+			d, ok := e.Args[1].(*influxql.DurationLiteral)
+			if !ok {
+				return nil, errors.New("second argument must be a duration")
+			}
+			if d.Val <= 0 {
+				return nil, fmt.Errorf("duration argument must be positive, got %s", influxql.FormatDuration(d.Val))
+			}
+			c.unit = int64(d.Val)
+		}
+	}
 	arg := e.Args[0]
 	if name == "count" {
 		if inner, ok := arg.(*influxql.Call); ok {
@@ -606,6 +670,84 @@ func compileCall(e *influxql.Call) (*callPlan, error) {
 		}
 	}
 	return c, nil
+}
+
+// compileTransform checks a transformation call as InfluxDB 1.6 does: of
+// a field without GROUP BY time, of an aggregate with it.
+func compileTransform(e *influxql.Call, tf query.TransformFunc, interval query.Interval) (*callPlan, error) {
+	name := e.Name
+	t := &query.Transform{Func: tf}
+	n := len(e.Args)
+	switch tf {
+	case query.Derivative, query.NonNegativeDerivative, query.Elapsed:
+		if n < 1 || n > 2 {
+			return nil, fmt.Errorf("invalid number of arguments for %s, expected at least 1 but no more than 2, got %d", name, n)
+		}
+		// The default unit: 1s for derivatives (the GROUP BY interval for
+		// those of aggregates), 1ns for elapsed.
+		t.Unit = int64(time.Second)
+		if tf == query.Elapsed {
+			t.Unit = 1
+		} else if !interval.IsZero() {
+			t.Unit = interval.Duration
+		}
+		if n == 2 {
+			d, ok := e.Args[1].(*influxql.DurationLiteral)
+			if !ok {
+				return nil, fmt.Errorf("second argument to %s must be a duration, got %T", name, e.Args[1])
+			}
+			if d.Val <= 0 {
+				return nil, fmt.Errorf("duration argument must be positive, got %s", influxql.FormatDuration(d.Val))
+			}
+			t.Unit = int64(d.Val)
+		}
+	case query.MovingAverage:
+		if n != 2 {
+			return nil, fmt.Errorf("invalid number of arguments for moving_average, expected 2, got %d", n)
+		}
+		w, ok := e.Args[1].(*influxql.IntegerLiteral)
+		if !ok {
+			return nil, fmt.Errorf("second argument for moving_average must be an integer, got %T", e.Args[1])
+		} else if w.Val <= 1 {
+			return nil, fmt.Errorf("moving_average window must be greater than 1, got %d", w.Val)
+		} else if w.Val > 1<<20 {
+			// InfluxDB allocates the window up front; accrete bounds it.
+			return nil, fmt.Errorf("moving_average window too large, got %d", w.Val)
+		}
+		t.N = int(w.Val)
+	default:
+		if n != 1 {
+			return nil, fmt.Errorf("invalid number of arguments for %s, expected 1, got %d", name, n)
+		}
+	}
+	switch arg := e.Args[0].(type) {
+	case *influxql.Call:
+		if interval.IsZero() {
+			return nil, fmt.Errorf("%s aggregate requires a GROUP BY interval", name)
+		}
+		if _, nested := query.ParseTransform(arg.Name); nested {
+			return nil, fmt.Errorf("%w: %s() of %s()", ErrUnsupportedFunction, name, arg.Name)
+		}
+		c, err := compileCall(arg, interval)
+		if err != nil {
+			return nil, err
+		}
+		if c.fn == aggregate.Distinct && !c.countDistinct {
+			return nil, fmt.Errorf("%w: %s() of distinct()", ErrUnsupportedFunction, name)
+		}
+		c.expr, c.inner, c.transform = e, arg, t
+		return c, nil
+	case *influxql.VarRef:
+		if !interval.IsZero() {
+			return nil, fmt.Errorf("aggregate function required inside the call to %s", name)
+		}
+		return &callPlan{expr: e, field: arg.Val, transform: t}, nil
+	default:
+		if !interval.IsZero() {
+			return nil, fmt.Errorf("aggregate function required inside the call to %s", name)
+		}
+		return nil, fmt.Errorf("expected field argument in %s()", name)
+	}
 }
 
 // fieldMapper gives RewriteFields the fields and tags of the sources.
@@ -657,9 +799,9 @@ func (m fieldMapper) MapType(mm *influxql.Measurement, name string) influxql.Dat
 // CallType implements influxql.CallTypeMapper with InfluxDB's result types.
 func (m fieldMapper) CallType(name string, args []influxql.DataType) (influxql.DataType, error) {
 	switch name {
-	case "mean", "median", "stddev":
+	case "mean", "median", "stddev", "integral", "derivative", "non_negative_derivative", "moving_average":
 		return influxql.Float, nil
-	case "count":
+	case "count", "elapsed":
 		return influxql.Integer, nil
 	}
 	if len(args) > 0 {

@@ -69,7 +69,7 @@ func (p *selectPlan) newRow(name string, tagValues []string) *Row {
 // aggregateRows runs the calls of p on one measurement and passes the
 // series to fn in output order.
 func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn func(*Row) error) error {
-	q := &query.AggregateQuery{
+	base := query.AggregateQuery{
 		Database:        s.db,
 		RetentionPolicy: s.rp,
 		Measurement:     s.name,
@@ -81,29 +81,100 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 		SLimit:          p.slimit,
 		Sources:         p.auxSelector,
 	}
-	q.Range.Min = max(q.Range.Min, p.readMin)
 	fields := s.fieldSet()
 	live := make([]int, 0, len(p.calls)) // calls on fields the measurement has
+	transforms := false
 	for i, c := range p.calls {
 		t, ok := fields[c.field]
 		if !ok {
 			continue
 		}
-		if !c.fn.Accepts(t) {
-			// InfluxDB's words: the iterator it could not build.
-			return fmt.Errorf("unsupported %s iterator type: *query.%sInterruptIterator", c.expr.Name, t)
+		if !c.accepts(t) {
+			return iteratorTypeError(c, t)
 		}
 		live = append(live, i)
-		q.Calls = append(q.Calls, query.Call{Func: c.fn, Field: c.field, Percentile: c.percentile})
+		transforms = transforms || c.transform != nil
 	}
 	if len(live) == 0 {
 		return nil
 	}
-	firsts, err := p.boundByLimit(x, q, cond)
+	if !transforms {
+		return p.plainAggregateRows(x, s, fields, &base, live, fn)
+	}
+	groups, err := p.readCallGroups(x, s, &base, live)
 	if err != nil {
 		return err
 	}
-	res, err := x.e.engine.Aggregate(x.ctx, x.snap, q)
+	types := make([]model.FieldType, len(p.calls))
+	for _, ci := range live {
+		types[ci] = p.calls[ci].resultType(fields[p.calls[ci].field])
+	}
+	pts := make([][]point, len(p.calls))
+	noAux := func(*point, auxRef) (any, model.FieldType) { return nil, model.TypeString }
+	for _, g := range groups {
+		for i := range pts {
+			pts[i] = nil
+		}
+		for _, ci := range live {
+			c := p.calls[ci]
+			in := fields[c.field]
+			switch {
+			case c.raw():
+				pts[ci] = p.transformPoints(c, g.raw[ci])
+			case c.transform != nil:
+				if rng, ok := p.callRange(c); ok {
+					pts[ci] = p.transformPoints(c, p.callPoints(c, in, g.buckets[ci], query.MinTime, rng, false))
+				}
+			default:
+				pts[ci] = p.callPoints(c, in, g.buckets[ci], query.MinTime, p.tr, true)
+			}
+		}
+		vals := p.join(pts, types, noAux)
+		if len(vals) == 0 {
+			continue
+		}
+		r := p.newRow(s.name, g.tags)
+		r.Values = vals
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// iteratorTypeError is InfluxDB's error for a call on a field type it does
+// not take: the iterator it could not build.
+func iteratorTypeError(c *callPlan, t model.FieldType) error {
+	name := c.expr.Name
+	if c.transform != nil && !c.raw() && !c.fn.Accepts(t) {
+		name = c.inner.Name
+	} else if c.transform != nil {
+		switch c.transform.Func {
+		case query.NonNegativeDerivative:
+			name = "derivative"
+		case query.NonNegativeDifference:
+			name = "difference"
+		default:
+			name = strings.ReplaceAll(name, "_", " ")
+		}
+	}
+	return fmt.Errorf("unsupported %s iterator type: *query.%sInterruptIterator", name, t)
+}
+
+// plainAggregateRows runs calls without transformations: one aggregate
+// query for all of them.
+func (p *selectPlan) plainAggregateRows(x *execution, s *source, fields fieldSet, base *query.AggregateQuery, live []int, fn func(*Row) error) error {
+	q := *base
+	q.Range.Min = max(q.Range.Min, p.readMin)
+	for _, ci := range live {
+		c := p.calls[ci]
+		q.Calls = append(q.Calls, query.Call{Func: c.fn, Field: c.field, Percentile: c.percentile, Unit: c.unit})
+	}
+	firsts, err := p.boundByLimit(x, &q, q.Condition)
+	if err != nil {
+		return err
+	}
+	res, err := x.e.engine.Aggregate(x.ctx, x.snap, &q)
 	if err != nil {
 		return err
 	}
@@ -115,11 +186,7 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 	defer aux.close()
 	types := make([]model.FieldType, len(p.calls))
 	for _, ci := range live {
-		c := p.calls[ci]
-		types[ci] = c.fn.ResultType(fields[c.field])
-		if c.countDistinct {
-			types[ci] = model.TypeInteger
-		}
+		types[ci] = p.calls[ci].resultType(fields[p.calls[ci].field])
 	}
 	pts := make([][]point, len(p.calls))
 	for gi, g := range groups {
@@ -138,7 +205,7 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 					continue // no data in the whole range
 				}
 			}
-			pts[ci] = p.callPoints(c, fields[c.field], g.Calls[j], first)
+			pts[ci] = p.callPoints(c, fields[c.field], g.Calls[j], first, p.tr, true)
 		}
 		vals := p.join(pts, types, aux.value)
 		if len(vals) == 0 {
@@ -155,6 +222,212 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 	return nil
 }
 
+// callRange returns the time range a call reads: the statement's, or for
+// a transformation of an aggregate that looks back, the range widened by
+// its lookback intervals at its start (at its end, descending). ok is
+// false when InfluxDB 1.6 reads nothing: the lookback of a range without a
+// lower bound overflows its start time.
+func (p *selectPlan) callRange(c *callPlan) (query.TimeRange, bool) {
+	rng := p.tr
+	n := c.lookback()
+	if n == 0 {
+		return rng, true
+	}
+	span := n * p.interval.Duration
+	if span/p.interval.Duration != n {
+		return rng, false
+	}
+	if p.ascending {
+		if !rng.HasMin() || rng.Min < query.MinTime+span {
+			return rng, false
+		}
+		rng.Min -= span
+	} else if rng.Max > query.MaxTime-span {
+		rng.Max = query.MaxTime
+	} else {
+		rng.Max += span
+	}
+	return rng, true
+}
+
+// callGroup is one group's input to the calls of a statement with
+// transformations, per call of the plan.
+type callGroup struct {
+	tags    []string
+	buckets [][]query.Bucket // aggregate calls: the buckets
+	raw     [][]point        // raw transformations: the values, in output order
+}
+
+// readCallGroups reads the inputs of the live calls: one aggregate query
+// per distinct time range, one raw query per field transformed, joined into
+// groups in output order.
+func (p *selectPlan) readCallGroups(x *execution, s *source, base *query.AggregateQuery, live []int) ([]*callGroup, error) {
+	byKey := map[string]*callGroup{}
+	group := func(tags []string) *callGroup {
+		k := strings.Join(tags, "\x00")
+		g := byKey[k]
+		if g == nil {
+			g = &callGroup{tags: tags, buckets: make([][]query.Bucket, len(p.calls)), raw: make([][]point, len(p.calls))}
+			byKey[k] = g
+		}
+		return g
+	}
+	done := make([]bool, len(p.calls))
+	for _, ci := range live {
+		c := p.calls[ci]
+		if done[ci] {
+			continue
+		}
+		if c.raw() {
+			if err := p.readRaw(x, s, base, c.field, live, done, group); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		rng, ok := p.callRange(c)
+		if !ok {
+			done[ci] = true
+			continue
+		}
+		q := *base
+		q.Range = rng
+		q.Range.Min = max(q.Range.Min, p.readMin)
+		var idx []int
+		for _, cj := range live {
+			d := p.calls[cj]
+			if r, ok := p.callRange(d); !done[cj] && !d.raw() && ok && r == rng {
+				done[cj] = true
+				idx = append(idx, cj)
+				q.Calls = append(q.Calls, query.Call{Func: d.fn, Field: d.field, Percentile: d.percentile, Unit: d.unit})
+			}
+		}
+		res, err := x.e.engine.Aggregate(x.ctx, x.snap, &q)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range res.Groups {
+			cg := group(g.Tags)
+			for j, cj := range idx {
+				cg.buckets[cj] = g.Calls[j]
+			}
+		}
+	}
+	groups := make([]*callGroup, 0, len(byKey))
+	for _, g := range byKey {
+		groups = append(groups, g)
+	}
+	slices.SortFunc(groups, func(a, b *callGroup) int { return slices.Compare(a.tags, b.tags) })
+	if !p.ascending {
+		slices.Reverse(groups)
+	}
+	return groups, nil
+}
+
+// readRaw reads the values of field for the raw transformations of it:
+// the points of each group's series merged by time, in output order.
+func (p *selectPlan) readRaw(x *execution, s *source, base *query.AggregateQuery, field string, live []int, done []bool, group func([]string) *callGroup) error {
+	q := &query.RawQuery{
+		Database:        s.db,
+		RetentionPolicy: s.rp,
+		Measurement:     s.name,
+		Range:           base.Range,
+		Condition:       base.Condition,
+		GroupBy:         p.dims,
+		Fields:          []string{field},
+		Descending:      !p.ascending,
+		SOffset:         p.soffset,
+		SLimit:          p.slimit,
+	}
+	res, err := x.e.engine.Raw(x.ctx, x.snap, q)
+	if err != nil {
+		return err
+	}
+	for _, g := range res.Groups {
+		n := 0
+		for i := range g.Series {
+			n += g.Series[i].Len()
+		}
+		pts := make([]point, 0, n)
+		for i := range g.Series {
+			rs := &g.Series[i]
+			for k, ts := range rs.Times {
+				if v := rs.Values[k]; v.IsValid() {
+					pts = append(pts, point{time: ts, val: v.Interface(), src: -1})
+				}
+			}
+			g.Series[i] = query.RawSeries{} // the points are in pts now
+		}
+		if len(g.Series) > 1 {
+			// Series in key order; a stable sort keeps that order among
+			// equal times.
+			slices.SortStableFunc(pts, func(a, b point) int {
+				if p.ascending {
+					return cmpInt(a.time, b.time)
+				}
+				return cmpInt(b.time, a.time)
+			})
+		}
+		cg := group(g.Tags)
+		for _, ci := range live {
+			if c := p.calls[ci]; c.raw() && c.field == field {
+				cg.raw[ci] = pts
+				done[ci] = true
+			}
+		}
+	}
+	for _, ci := range live {
+		if c := p.calls[ci]; c.raw() && c.field == field {
+			done[ci] = true
+		}
+	}
+	return nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// transformPoints applies the transformation of c to the points of one
+// group, given in output order; null points are skipped, as InfluxDB
+// skips them. OFFSET and LIMIT apply to what it gives.
+func (p *selectPlan) transformPoints(c *callPlan, in []point) []point {
+	tr := query.NewTransformer(*c.transform)
+	out := make([]point, 0, len(in))
+	for _, pt := range in {
+		if pt.null || pt.val == nil {
+			continue
+		}
+		ts, v, ok := tr.Push(pt.time, modelValue(pt.val))
+		if ok {
+			out = append(out, point{time: ts, val: v.Interface(), src: -1})
+		}
+	}
+	return limitPoints(out, p.offset, p.limit)
+}
+
+// modelValue converts a point's value back to a model value.
+func modelValue(v any) model.FieldValue {
+	switch v := v.(type) {
+	case float64:
+		return model.Float(v)
+	case int64:
+		return model.Int(v)
+	case uint64:
+		return model.Uint(v)
+	case string:
+		return model.String(v)
+	case bool:
+		return model.Bool(v)
+	}
+	panic(fmt.Sprintf("BUG: point value of type %T", v))
+}
+
 // boundByLimit narrows the range of q to the buckets LIMIT and OFFSET can
 // reach when filling makes every bucket a row: the first offset+limit
 // buckets from the start of the range, or newest first from its end, and
@@ -162,13 +435,18 @@ func (p *selectPlan) aggregateRows(x *execution, s *source, cond query.Expr, fn 
 // has data at all, and where its first point is, still depends on the
 // whole range: a cheap first read of each series finds that out, and
 // firsts returns it per group (in q's order) and call (MaxTime: no data).
-// Linear fill interpolates towards points beyond the reachable buckets and
-// field conditions hide where the first point is: with them, and without a
+// Linear fill and integral interpolate towards points beyond the reachable
+// buckets and field conditions hide where the first point is: with them, and without a
 // LIMIT, the range stays as it is and firsts is nil.
 func (p *selectPlan) boundByLimit(x *execution, q *query.AggregateQuery, cond query.Expr) (firsts [][]int64, err error) {
 	if p.interval.IsZero() || p.limit <= 0 || p.fill == influxql.NoFill || p.fill == influxql.LinearFill ||
 		q.Range.Empty() || cond != nil && query.HasFieldRefs(cond) {
 		return nil, nil
+	}
+	for _, c := range q.Calls {
+		if c.Func == aggregate.Integral {
+			return nil, nil // a bucket's integral reaches into the next point's bucket
+		}
 	}
 	iv := p.interval
 	n := int64(p.offset + p.limit)
@@ -280,15 +558,27 @@ type point struct {
 
 // callPoints turns the buckets of a call in one group into its points:
 // times set as InfluxDB sets them, empty buckets filled, then OFFSET and
-// LIMIT applied. first, when not MinTime, is the time of the group's first
-// value of the call's field in the whole range, known although the range
-// was narrowed (see boundByLimit).
-func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query.Bucket, first int64) []point {
+// LIMIT applied (unless limit is false). first, when not MinTime, is the
+// time of the group's first value of the call's field in the whole range,
+// known although the range was narrowed (see boundByLimit). rng is the
+// range the call read, which fill covers.
+func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query.Bucket, first int64, rng query.TimeRange, limit bool) []point {
 	pts := make([]point, 0, len(buckets))
-	for _, b := range buckets {
+	var integrals []float64
+	var emitted []bool
+	if c.fn == aggregate.Integral && !p.interval.IsZero() {
+		integrals, emitted = integralWindows(buckets, p.interval)
+	}
+	for i, b := range buckets {
 		t := b.Start
 		if p.interval.IsZero() {
 			t = p.tr.Min
+			if st, ok := b.State.(*aggregate.IntegralState); ok {
+				var emit bool
+				if t, emit = integralTime(st, p.tr.Min); !emit {
+					continue
+				}
+			}
 		}
 		if t == query.MinTime {
 			t = 0
@@ -299,6 +589,10 @@ func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query
 		case c.fn == aggregate.Distinct:
 			for _, v := range b.State.(*aggregate.DistinctState).Values() {
 				pts = append(pts, point{time: t, val: v.Interface(), src: -1})
+			}
+		case integrals != nil:
+			if emitted[i] {
+				pts = append(pts, point{time: t, val: integrals[i], src: -1})
 			}
 		default:
 			v, ok := b.State.Result()
@@ -324,12 +618,17 @@ func (p *selectPlan) callPoints(c *callPlan, in model.FieldType, buckets []query
 	if !p.ascending {
 		slices.Reverse(pts)
 	}
-	if !p.interval.IsZero() && (len(pts) > 0 || first != query.MinTime) {
+	// InfluxDB 1.6 fills no buckets of integral: it emits its windows
+	// itself.
+	if !p.interval.IsZero() && c.fn != aggregate.Integral && (len(pts) > 0 || first != query.MinTime) {
 		out := c.fn.ResultType(in)
 		if c.countDistinct {
 			out = model.TypeInteger
 		}
-		pts = p.fillPoints(c, out, pts, first)
+		pts = p.fillPoints(c, out, pts, first, rng, limit)
+	}
+	if !limit {
+		return pts
 	}
 	return limitPoints(pts, p.offset, p.limit)
 }

@@ -44,6 +44,9 @@ type Call struct {
 	Field string
 	// Percentile is the parameter of aggregate.Percentile, in [0, 100].
 	Percentile float64
+	// Unit is the unit of time of aggregate.Integral in nanoseconds; zero
+	// means aggregate.DefaultIntegralUnit.
+	Unit int64
 }
 
 // AggregateResult holds the groups of an [AggregateQuery] in ascending
@@ -702,6 +705,12 @@ func (b *bucketAcc) bucket(start int64) aggregate.State {
 	switch b.call.Func {
 	case aggregate.Percentile:
 		st = aggregate.NewPercentile(b.call.Percentile, b.typ)
+	case aggregate.Integral:
+		unit := b.call.Unit
+		if unit <= 0 {
+			unit = aggregate.DefaultIntegralUnit
+		}
+		st = aggregate.NewIntegral(unit, b.typ)
 	case aggregate.Mean:
 		if len(b.means) == 0 {
 			n := meanSlab

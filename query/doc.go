@@ -14,6 +14,16 @@
 // points of the selected fields per series ([Engine.Raw]), oldest or newest
 // first, optionally the first n per series.
 //
+// # Transformations
+//
+// InfluxQL's transformations (derivative, difference, moving_average,
+// cumulative_sum, elapsed and their non-negative forms) are functions of a
+// group's sequence of points, raw or aggregated: a [Transformer] takes
+// the points one at a time in output order and gives at most one point
+// per point, with O(window) state, so that callers stream them.
+// [Transform.Lookback] says how many intervals before the range InfluxDB
+// reads for a transformation of an aggregate.
+//
 // # Conditions
 //
 // [Expr] trees of [*Binary], [*Ref], [*Literal] and [*Regex] follow
