@@ -8,15 +8,18 @@ import (
 	"github.com/accretedb/accrete/model"
 )
 
-// ModeState selects the most frequent value, of any type, exactly as
-// InfluxDB 1.x's mode() does: it sorts the points, taken in time order,
-// by value with sort.Sort (not stable, so that points of equal value end
-// up in an order that depends on the sort's algorithm) and walks the runs
-// of equal values. A run only competes from its second point on, and a
+// ModeState selects the most frequent value, of any type, as InfluxDB
+// 1.x's mode() does: it sorts the points, taken in time order, by value
+// with sort.Sort (not stable, so that points of equal value end up in an
+// order that depends on the sort's algorithm, the same as InfluxDB's) and
+// walks the runs of equal values. A run only competes from its second point on, and a
 // run as long as the current mode replaces it when the time of the run's
 // first point (in sorted order) is not after the time of the point where
 // the mode was last counted. So among values seen once the least wins.
-// The result keeps the input type. The state keeps every point, so it is
+// Where several values are equally frequent the choice depends on the
+// order the points come in; InfluxDB 1.6's reducer does not always see
+// them in time order, and may choose another. The result keeps the input
+// type. The state keeps every point, so it is
 // meant for queries ([Func.Mergeable] is false); Merge is exact.
 type ModeState struct {
 	typ    model.FieldType

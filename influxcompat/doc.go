@@ -104,7 +104,8 @@
 // only point lies at its start. Its time without GROUP BY time is the
 // epoch for floats and the range start for integers (InfluxDB 1.6's
 // reducers differ there). mode picks the most frequent value with
-// InfluxDB's tie rules (see aggregate.ModeState).
+// InfluxDB's tie rules (see aggregate.ModeState); which of several equally
+// frequent values it picks may differ (see below).
 //
 // # Arithmetic
 //
@@ -261,11 +262,10 @@
 // group's last window after all groups as a series of its own; accrete
 // keeps series in order and windows in their group. integral with GROUP BY
 // time and ORDER BY time DESC gives the ascending windows reversed, where
-// InfluxDB 1.6 reports negated areas at shifted times. mode's ties between
-// equally frequent values depend on sort.Sort's order of equal values, as
-// in InfluxDB (built with Go 1.19): where the sort algorithms differ, or
-// equal times of several series are merged in another order, the chosen
-// value may too. Raw transformations merge equal times of several series
-// of a group in series order. moving_average windows are limited to
-// 1048576 points.
+// InfluxDB 1.6 reports negated areas at shifted times. Between equally
+// frequent values mode applies InfluxDB's rule to the points in time
+// order; on larger buckets InfluxDB 1.6 sometimes picks another of them
+// (its reducer sees the points in an order not reproduced here). Raw
+// transformations merge equal times of several series of a group in series
+// order. moving_average windows are limited to 1048576 points.
 package influxcompat
