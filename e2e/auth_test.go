@@ -8,13 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -66,49 +62,7 @@ func startAccreteAuth(t *testing.T) string {
 // [http] auth-enabled = true.
 func startInfluxdAuth(t *testing.T) string {
 	t.Helper()
-	bin := needTool(t, "influxd")
-	dir := t.TempDir()
-	config := strings.Replace(influxdConfig, "auth-enabled = false", "auth-enabled = true", 1)
-	var lastErr error
-	for range 3 {
-		port, rpcPort := freePort(t), freePort(t)
-		conf := filepath.Join(dir, "influxdb.conf")
-		if err := os.WriteFile(conf, []byte(fmt.Sprintf(config, dir, port, rpcPort)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		logf, err := os.Create(filepath.Join(dir, "influxd.log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "run", "-config", conf)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.Env = append(os.Environ(), "INFLUXDB_REPORTING_DISABLED=true")
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		base := fmt.Sprintf("http://127.0.0.1:%d", port)
-		if lastErr = waitPing(base, exited, 20*time.Second); lastErr == nil {
-			t.Cleanup(func() {
-				cmd.Process.Signal(syscall.SIGTERM)
-				select {
-				case <-exited:
-				case <-time.After(15 * time.Second):
-					cmd.Process.Kill()
-					<-exited
-				}
-				logf.Close()
-			})
-			return base
-		}
-		cmd.Process.Kill()
-		<-exited
-		logf.Close()
-	}
-	t.Fatalf("influxd did not start: %v", lastErr)
-	return ""
+	return startInfluxdWith(t, strings.Replace(influxdConfig, "auth-enabled = false", "auth-enabled = true", 1))
 }
 
 // authStep is one request of the differential test: a query (q) or a

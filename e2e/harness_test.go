@@ -129,13 +129,21 @@ bind-address = "127.0.0.1:%[3]d"
 // /ping and returns its base URL. It is stopped when the test ends.
 func startInfluxd(t *testing.T) string {
 	t.Helper()
+	return startInfluxdWith(t, influxdConfig)
+}
+
+// startInfluxdWith runs influxd as startInfluxd does with config, a
+// variant of influxdConfig (same format verbs: data dir, HTTP port, RPC
+// port).
+func startInfluxdWith(t *testing.T, config string) string {
+	t.Helper()
 	bin := needTool(t, "influxd")
 	dir := t.TempDir()
 	var lastErr error
 	for range 3 {
 		port, rpcPort := freePort(t), freePort(t)
 		conf := filepath.Join(dir, "influxdb.conf")
-		if err := os.WriteFile(conf, []byte(fmt.Sprintf(influxdConfig, dir, port, rpcPort)), 0o644); err != nil {
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf(config, dir, port, rpcPort)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		logf, err := os.Create(filepath.Join(dir, "influxd.log"))
