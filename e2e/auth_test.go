@@ -1,18 +1,15 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/accretedb/accrete"
 	"github.com/accretedb/accrete/influxcompat"
@@ -31,31 +28,11 @@ func startAccreteAuth(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(&server.Options{
+	return serveAccrete(t, db, &server.Options{
 		Writer:  db,
 		Querier: influxcompat.NewExecutor(db, &influxcompat.ExecutorOptions{Users: users}),
 		Auth:    &server.Auth{Store: users},
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if err := db.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
 }
 
 // startInfluxdAuth runs influxd as startInfluxd does, with

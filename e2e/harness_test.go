@@ -52,7 +52,14 @@ func startAccrete(t *testing.T, opts *server.Options) string {
 	o.Writer = db
 	o.Querier = influxcompat.NewExecutor(db, nil)
 	o.Stats = db
-	srv := server.New(&o)
+	return serveAccrete(t, db, &o)
+}
+
+// serveAccrete serves db with the server options o on 127.0.0.1 and returns
+// the base URL; the server stops and db closes when the test ends.
+func serveAccrete(t *testing.T, db *accrete.DB, o *server.Options) string {
+	t.Helper()
+	srv := server.New(o)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
