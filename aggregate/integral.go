@@ -24,10 +24,9 @@ const DefaultIntegralUnit = int64(1e9)
 // across window boundaries, which needs the neighbouring windows: callers
 // walk the points with [IntegralState.Walk] for that.
 type IntegralState struct {
-	typ    model.FieldType
-	unit   int64
-	pts    []point // in the order added until sorted
-	sorted bool
+	typ  model.FieldType
+	unit int64
+	pts  pointList // sorted by cmpTimeKey
 }
 
 // NewIntegral returns an empty integral of values of numeric type in, in
@@ -52,8 +51,7 @@ func (s *IntegralState) Unit() int64 { return s.unit }
 // Add adds v at ts.
 func (s *IntegralState) Add(ts int64, v model.FieldValue) {
 	checkType(Integral, s.typ, v)
-	s.pts = append(s.pts, point{key: orderKey(s.typ, v.Bits()), ts: ts})
-	s.sorted = false
+	s.pts.add(ts, orderKey(s.typ, v.Bits()))
 }
 
 // AddFloat adds f at ts to an integral of floats.
@@ -61,8 +59,7 @@ func (s *IntegralState) AddFloat(ts int64, f float64) {
 	if s.typ != model.TypeFloat {
 		checkFloat(Integral, s.typ)
 	}
-	s.pts = append(s.pts, point{key: floatKey(f), ts: ts})
-	s.sorted = false
+	s.pts.add(ts, floatKey(f))
 }
 
 // Merge adds other's points after the receiver's. other must have the same
@@ -72,25 +69,17 @@ func (s *IntegralState) Merge(other State) {
 	if o.unit != s.unit {
 		panic("BUG: cannot merge integral states of different units")
 	}
-	s.pts = append(s.pts, o.pts...)
-	s.sorted = s.sorted && len(o.pts) == 0
-}
-
-func (s *IntegralState) sort() {
-	if !s.sorted {
-		slices.SortFunc(s.pts, cmpTimeKey)
-		s.sorted = true
-	}
+	s.pts.merge(&o.pts)
 }
 
 // Count returns the number of points.
-func (s *IntegralState) Count() int { return len(s.pts) }
+func (s *IntegralState) Count() int { return len(s.pts.pts) }
 
 // Walk calls fn with every point in time order, values as floats; points
 // of equal timestamps come by ascending value. It sorts the points kept.
 func (s *IntegralState) Walk(fn func(ts int64, v float64)) {
-	s.sort()
-	for _, p := range s.pts {
+	s.pts.sort(cmpTimeKey)
+	for _, p := range s.pts.pts {
 		fn(p.ts, val{key: p.key}.number(s.typ))
 	}
 }
@@ -98,7 +87,7 @@ func (s *IntegralState) Walk(fn func(ts int64, v float64)) {
 // Result returns the integral, and false over no points. It sorts the
 // points kept.
 func (s *IntegralState) Result() (model.FieldValue, bool) {
-	if len(s.pts) == 0 {
+	if len(s.pts.pts) == 0 {
 		return model.FieldValue{}, false
 	}
 	var sum float64
@@ -119,15 +108,10 @@ func (s *IntegralState) Result() (model.FieldValue, bool) {
 // zig-zag varint followed by its value, in time order. It sorts the points
 // kept.
 func (s *IntegralState) AppendBinary(dst []byte) ([]byte, error) {
-	s.sort()
+	s.pts.sort(cmpTimeKey)
 	dst = appendHeader(dst, Integral, s.typ, formPartial)
 	dst = binary.AppendUvarint(dst, uint64(s.unit))
-	dst = binary.AppendUvarint(dst, uint64(len(s.pts)))
-	for _, pt := range s.pts {
-		dst = binary.AppendVarint(dst, pt.ts)
-		dst = appendValue(dst, s.typ, val{key: pt.key})
-	}
-	return dst, nil
+	return s.pts.appendBinary(dst, s.typ), nil
 }
 
 // UnmarshalBinary decodes an encoding made by AppendBinary, unit included.
@@ -137,27 +121,19 @@ func (s *IntegralState) UnmarshalBinary(data []byte) error {
 	if d.err == nil && (unit == 0 || unit > 1<<63-1) {
 		d.fail("unit %d out of range", unit)
 	}
-	n := d.length(1 + minValueSize(s.typ))
-	var pts []point
-	if n > 0 {
-		pts = make([]point, n)
-		for i := range pts {
-			pts[i].ts = d.varint()
-			pts[i].key = d.value().key
-			if i > 0 && d.err == nil && cmpTimeKey(pts[i-1], pts[i]) > 0 {
-				d.fail("points out of time order")
-			}
-		}
+	pts := decodePoints(&d, s.typ)
+	if d.err == nil && !slices.IsSortedFunc(pts, cmpTimeKey) {
+		d.fail("points out of time order")
 	}
 	if err := d.finish(); err != nil {
 		return err
 	}
-	s.unit, s.pts, s.sorted = int64(unit), pts, true
+	s.unit, s.pts = int64(unit), pointList{pts: pts, sorted: true}
 	return nil
 }
 
 // Reset empties the state, keeping its unit and buffer.
-func (s *IntegralState) Reset() { s.pts, s.sorted = s.pts[:0], false }
+func (s *IntegralState) Reset() { s.pts.reset() }
 
 // cmpTimeKey orders points by timestamp, then by value.
 func cmpTimeKey(a, b point) int {
