@@ -7,6 +7,7 @@ import (
 
 	"github.com/accretedb/accrete/aggregate"
 	"github.com/accretedb/accrete/storage"
+	"github.com/accretedb/accrete/storage/chunk"
 )
 
 // backfillStates bounds the (series, bucket) states one backfill step
@@ -70,34 +71,18 @@ func (e *Engine) historyStart(r *storage.Reader, c *config, end int64) (int64, b
 		}
 		return c.bucketOf(first), true, nil
 	}
-	series, err := e.db.Series(c.cfg.Database, c.cfg.RetentionPolicy, c.cfg.Source, nil)
-	if err != nil || len(series) == 0 {
-		return 0, false, ignoreGone(err)
-	}
-	fields, err := e.fields(c)
-	if err != nil || len(fields) == 0 {
-		return 0, false, err
-	}
-	cur := r.NewCursor()
-	defer cur.Close()
 	first, ok := int64(0), false
-	for _, s := range series {
-		for _, in := range fields {
-			if err := cur.Seek(c.cfg.Database, c.cfg.RetentionPolicy, s.ID, in.field.ID, minTime, end-1); err != nil {
-				return 0, false, err
+	err := e.walkSource(r, c, minTime, end-1, func(_ *storage.Series, _ *input, cols *chunk.Columns) bool {
+		if ts := cols.Times; len(ts) > 0 {
+			if !ok || ts[0] < first {
+				first, ok = ts[0], true
 			}
-			for cur.Next() {
-				if ts := cur.Columns().Times; len(ts) > 0 {
-					if !ok || ts[0] < first {
-						first, ok = ts[0], true
-					}
-					break
-				}
-			}
-			if err := cur.Err(); err != nil {
-				return 0, false, err
-			}
+			return false
 		}
+		return true
+	}, nil)
+	if err != nil {
+		return 0, false, err
 	}
 	if !ok {
 		return 0, false, nil
@@ -148,51 +133,32 @@ func (e *Engine) backfillChunk(r *storage.Reader, c *config, lo, hi int64, add f
 		}
 		return nil
 	}
-	series, err := e.db.Series(c.cfg.Database, c.cfg.RetentionPolicy, c.cfg.Source, nil)
-	if err != nil || len(series) == 0 {
-		return ignoreGone(err)
-	}
-	fields, err := e.fields(c)
-	if err != nil {
-		return err
-	}
-	cur := r.NewCursor()
-	defer cur.Close()
 	var key []byte
-	for _, s := range series {
-		acc := map[int64][]aggregate.State{}
-		for _, in := range fields {
-			if err := cur.Seek(c.cfg.Database, c.cfg.RetentionPolicy, s.ID, in.field.ID, lo, hi-1); err != nil {
-				return err
+	acc := map[int64][]aggregate.State{}
+	return e.walkSource(r, c, lo, hi-1, func(_ *storage.Series, in *input, cols *chunk.Columns) bool {
+		for i, t := range cols.Times {
+			b := c.bucketOf(t)
+			sts := acc[b]
+			if sts == nil {
+				sts = make([]aggregate.State, len(c.outs))
+				acc[b] = sts
 			}
-			for cur.Next() {
-				cols := cur.Columns()
-				for i, t := range cols.Times {
-					b := c.bucketOf(t)
-					sts := acc[b]
-					if sts == nil {
-						sts = make([]aggregate.State, len(c.outs))
-						acc[b] = sts
-					}
-					v := cols.Value(i)
-					for _, oi := range in.outs {
-						if sts[oi] == nil {
-							sts[oi] = aggregate.New(c.outs[oi].fn, v.Type())
-						}
-						sts[oi].Add(t, v)
-					}
+			v := cols.Value(i)
+			for _, oi := range in.outs {
+				if sts[oi] == nil {
+					sts[oi] = aggregate.New(c.outs[oi].fn, v.Type())
 				}
-			}
-			if err := cur.Err(); err != nil {
-				return err
+				sts[oi].Add(t, v)
 			}
 		}
+		return true
+	}, func(s *storage.Series) {
 		key = appendSeriesKey(key[:0], s.Tags)
 		for b, sts := range acc {
 			add(string(key), b, sts)
 		}
-	}
-	return nil
+		acc = map[int64][]aggregate.State{}
+	})
 }
 
 // backfillSpan returns how many buckets one backfill step of c covers.

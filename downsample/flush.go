@@ -9,6 +9,7 @@ import (
 	"github.com/accretedb/accrete/aggregate"
 	"github.com/accretedb/accrete/model"
 	"github.com/accretedb/accrete/storage"
+	"github.com/accretedb/accrete/storage/chunk"
 )
 
 // exactTags matches the series with exactly the given tags.
@@ -70,36 +71,54 @@ func (e *Engine) rebuild(only *config) error {
 }
 
 func (e *Engine) rebuildRaw(r *storage.Reader, c *config) error {
+	var last *storage.Series
+	var h uint64
+	return e.walkSource(r, c, c.w, maxTime, func(s *storage.Series, in *input, cols *chunk.Columns) bool {
+		if s != last {
+			last, h = s, hashTags(e.seed, s.Tags)
+		}
+		for i, t := range cols.Times {
+			ob := c.bucket(h, s.Tags, c.bucketOf(t), true)
+			ob.last = max(ob.last, t)
+			v := cols.Value(i)
+			for _, oi := range in.outs {
+				c.fold(ob, oi, t, v)
+			}
+		}
+		return true
+	}, nil)
+}
+
+// walkSource reads the source fields of the raw config c from the snapshot
+// r between lo and hi (inclusive), series by series: fn gets every column
+// batch with the field's outputs and returns false to skip the rest of
+// that series field; done, when not nil, follows each series.
+func (e *Engine) walkSource(r *storage.Reader, c *config, lo, hi int64, fn func(s *storage.Series, in *input, cols *chunk.Columns) bool, done func(s *storage.Series)) error {
 	series, err := e.db.Series(c.cfg.Database, c.cfg.RetentionPolicy, c.cfg.Source, nil)
 	if err != nil || len(series) == 0 {
 		return ignoreGone(err)
 	}
 	fields, err := e.fields(c)
-	if err != nil {
+	if err != nil || len(fields) == 0 {
 		return err
 	}
 	cur := r.NewCursor()
 	defer cur.Close()
-	for _, s := range series {
-		h := hashTags(e.seed, s.Tags)
-		for _, in := range fields {
-			if err := cur.Seek(c.cfg.Database, c.cfg.RetentionPolicy, s.ID, in.field.ID, c.w, maxTime); err != nil {
+	for i := range series {
+		s := &series[i]
+		for j := range fields {
+			in := &fields[j]
+			if err := cur.Seek(c.cfg.Database, c.cfg.RetentionPolicy, s.ID, in.field.ID, lo, hi); err != nil {
 				return err
 			}
-			for cur.Next() {
-				cols := cur.Columns()
-				for i, t := range cols.Times {
-					ob := c.bucket(h, s.Tags, c.bucketOf(t), true)
-					ob.last = max(ob.last, t)
-					v := cols.Value(i)
-					for _, oi := range in.outs {
-						c.fold(ob, oi, t, v)
-					}
-				}
+			for cur.Next() && fn(s, in, cur.Columns()) {
 			}
 			if err := cur.Err(); err != nil {
 				return err
 			}
+		}
+		if done != nil {
+			done(s)
 		}
 	}
 	return nil
